@@ -1,0 +1,110 @@
+# parbench Makefile: build, test, benchmarks, sanitizer builds.
+#
+#   make                       build/parbench
+#   make test                  install missing packages, build, all tests
+#   make bench                 the reference experiments (see README)
+#   make SANITIZE=address,undefined test   /   make SANITIZE=thread test
+#
+# Objects go to a directory named after the sanitizer set, so switching
+# SANITIZE never links stale objects; build/parbench is always the binary
+# of the last build.
+
+CC       ?= cc
+SANITIZE ?=
+comma    := ,
+WERROR   ?=
+PKGS     := hwloc libcjson libcurl libmicrohttpd
+DEPS_OK  := $(shell sh scripts/deps.sh >&2 && echo ok)
+ifneq ($(DEPS_OK),ok)
+$(error missing packages: see the message above)
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CHECK_CFLAGS := $(shell pkg-config --cflags check)
+CHECK_LIBS   := $(shell pkg-config --libs check)
+
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+WARN     := -Wall -Wextra $(if $(WERROR),-Werror)
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -I. -Ibuild $(PKG_CFLAGS)
+LDLIBS   := $(PKG_LIBS) -lm -pthread
+
+ifneq ($(SANITIZE),)
+ALLCFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=$(SANITIZE)
+OBJ := build/obj-$(subst $(comma),-,$(SANITIZE))
+else
+OBJ := build/obj
+endif
+
+# kernels are the hot loops: let the compiler vectorise them.
+$(OBJ)/kernels/%.o: ALLCFLAGS += -O3
+
+KERNEL_SRC := $(wildcard kernels/*.c)
+RUNNER_SRC := $(wildcard runners/*.c)
+BENCH_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c))
+LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+TOOL_BIN   := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))
+
+.PHONY: all clean test unit e2e bench bench-kernels bench-runners deps FORCE
+all: build/parbench
+
+# Relink when the flags change (e.g. SANITIZE added or removed).
+$(OBJ)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALLCFLAGS) $(LDFLAGS) $(LDLIBS)' | cmp -s - $@ || echo '$(CC) $(ALLCFLAGS) $(LDFLAGS) $(LDLIBS)' > $@
+
+$(OBJ)/%.o: %.c $(OBJ)/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -MMD -MP -c -o $@ $<
+
+# The commit a report was made with; rewritten only when it changes.
+build/build_commit.h: FORCE
+	@mkdir -p $(@D)
+	@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	 echo "#define PB_COMMIT \"$$c\"" | cmp -s - $@ || \
+	 echo "#define PB_COMMIT \"$$c\"" > $@
+$(OBJ)/bench/report.o: build/build_commit.h
+
+$(OBJ)/libparbench.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/parbench: $(OBJ)/bench/main.o $(OBJ)/libparbench.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/tests/%: tests/unit/%.c $(OBJ)/libparbench.a
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ)/libparbench.a $(CHECK_LIBS) $(LDLIBS)
+
+build/tools/%: tests/tools/%.c $(OBJ)/libparbench.a
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -O3 $(LDFLAGS) -o $@ $< $(OBJ)/libparbench.a $(LDLIBS)
+
+deps:
+	sh scripts/deps.sh --test
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_FORK=yes $$t; done
+
+e2e: build/parbench $(TOOL_BIN)
+	@bash tests/e2e/run.sh
+
+test: deps build/parbench $(UNIT_BIN) $(TOOL_BIN)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+
+bench-kernels: build/tools/bench_kernels
+	build/tools/bench_kernels
+
+bench-runners: build/parbench
+	bash scripts/bench-runners.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,68 @@
+/* bench/cmd_run.c: `parbench run`, one configuration to one report.
+ *
+ * Everything that can be bad input is checked before anything is written:
+ * options, names, combinations, workload parameters, the output path and the
+ * dump directory.  Only then does the run start; from there on a failure is
+ * recorded in the report (status, error) and the exit code is 1. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/commands.h"
+#include "bench/config.h"
+#include "bench/dump.h"
+#include "bench/report.h"
+#include "bench/run.h"
+
+int pb_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("parbench: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            config_print_help(stdout);
+            return 0;
+        }
+    struct run_config c;
+    struct run_plan plan;
+    char err[512];
+    config_defaults(&c);
+    if (config_parse_args(&c, argc, argv, err, sizeof err) ||
+        config_resolve(&c, &plan, err, sizeof err) ||
+        report_check_output(plan.output, err, sizeof err))
+        return pb_usage_error("run: %s", err);
+
+    struct run_state st;
+    if (run_setup(&st, &plan, err, sizeof err)) {
+        run_cleanup(&st);
+        return pb_usage_error("run: %s", err);
+    }
+    if (plan.dump && dump_prepare(plan.dump, err, sizeof err)) {
+        run_cleanup(&st);
+        return pb_usage_error("run: %s", err);
+    }
+
+    cJSON *doc = report_new();
+    int failed = 0;
+    cJSON *run = run_execute(&st, &failed);
+    run_cleanup(&st);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "runs"), run);
+    if (!plan.quiet)
+        run_print_summary(stderr, run);
+    int rc = report_write(plan.output, doc, err, sizeof err);
+    cJSON_Delete(doc);
+    if (rc) {
+        fprintf(stderr, "parbench: run: %s\n", err);
+        return 1;
+    }
+    return failed ? 1 : 0;
+}

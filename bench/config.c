@@ -1,0 +1,297 @@
+/* bench/config.c: the option table of `parbench run`, and turning options
+ * into a checked run plan.  Every option is one row: adding an option means
+ * adding a row (and the field it fills). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/config.h"
+#include "bench/host.h"
+#include "bench/parse.h"
+
+enum opt_type {
+    OT_STR,      /* const char * */
+    OT_UINT,     /* uint64_t within [min, max] */
+    OT_INT,      /* int64_t within [(int64_t)min, (int64_t)max] */
+    OT_SIZE,     /* uint64_t bytes, >= min */
+    OT_DURATION, /* double seconds */
+    OT_FLAG,     /* int, no value */
+};
+
+struct opt {
+    const char *name;
+    enum opt_type type;
+    size_t off;    /* offset of the field in struct run_config */
+    int64_t min, max;
+    const char *meta;
+    const char *help;
+};
+
+#define F(field) offsetof(struct run_config, field)
+static const struct opt opts[] = {
+    {"workload", OT_STR, F(workload), 0, 0, "NAME", "image|prime|spin (default image)"},
+    {"runner", OT_STR, F(runner), 0, 0, "NAME", "single|pthreads|fork (default single)"},
+    {"workers", OT_UINT, F(workers), 1, 4096, "N", "workers (default: the CPUs this process may use)"},
+    {"tasks", OT_UINT, F(tasks), 1, 10000000, "N", "tasks the work is split into (default 10)"},
+    {"repeat", OT_UINT, F(repeat), 1, 100000, "N", "measured repetitions (default 5)"},
+    {"warmup", OT_UINT, F(warmup), 0, 1000, "N", "unmeasured repetitions first (default 1)"},
+    {"seed", OT_UINT, F(seed), 0, INT64_MAX, "S", "seed of the generated inputs (default 42)"},
+    {"output", OT_STR, F(output), 0, 0, "FILE", "write the JSON report here (default: standard output)"},
+    {"size", OT_SIZE, F(size), 1, 0, "SIZE", "image: total bytes of RGB input (default 100MB)"},
+    {"complexity", OT_UINT, F(complexity), 1, 100, "C", "image: blur kernel 5*C (+1 if even) (default 1)"},
+    {"blur", OT_STR, F(blur), 0, 0, "MODE", "image: separable|direct (default separable)"},
+    {"brightness", OT_INT, F(brightness), -255, 255, "N", "image: brightness offset (default 30)"},
+    {"dump", OT_STR, F(dump), 0, 0, "DIR", "image: write the first tasks' input and output as PPM"},
+    {"limit", OT_UINT, F(limit), 2, INT64_MAX, "N", "prime: sum the primes below N (default 1000000)"},
+    {"duration", OT_DURATION, F(duration), 0, 0, "TIME", "spin: compute time per task (default 10ms)"},
+    {"spin-iters", OT_UINT, F(spin_iters), 1, INT64_MAX, "N", "spin: iterations per task (default: calibrated)"},
+    {"transfer", OT_STR, F(transfer), 0, 0, "MODE", "fork: shared|copy (default shared)"},
+    {"schedule", OT_STR, F(schedule), 0, 0, "MODE", "dynamic|static (default dynamic)"},
+    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no summary on standard error"},
+};
+#undef F
+#define NOPTS (sizeof opts / sizeof *opts)
+
+void config_defaults(struct run_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->workload = "image";
+    c->runner = "single";
+    c->tasks = 10;
+    c->repeat = 5;
+    c->warmup = 1;
+    c->seed = 42;
+    c->size = 100000000;
+    c->complexity = 1;
+    c->blur = "separable";
+    c->brightness = 30;
+    c->limit = 1000000;
+    c->duration = 0.01;
+    c->timeout = 10;
+}
+
+static const struct opt *find_opt(const char *name)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (strcmp(opts[i].name, name) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+int config_set(struct run_config *c, const char *name, const char *value,
+               char *err, size_t errlen)
+{
+    const struct opt *o = find_opt(name);
+    if (!o) {
+        snprintf(err, errlen, "unknown option '--%s'", name);
+        return -EINVAL;
+    }
+    char sub[200];
+    int rc = 0;
+    void *field = (char *)c + o->off;
+    switch (o->type) {
+    case OT_FLAG:
+        *(int *)field = 1;
+        return 0;
+    case OT_STR:
+        if (!*value) {
+            snprintf(err, errlen, "--%s: empty value", name);
+            return -EINVAL;
+        }
+        *(const char **)field = value;
+        return 0;
+    case OT_UINT:
+        rc = pb_parse_uint(value, (uint64_t)o->min, (uint64_t)o->max,
+                           field, sub, sizeof sub);
+        break;
+    case OT_INT:
+        rc = pb_parse_int(value, o->min, o->max, field, sub, sizeof sub);
+        break;
+    case OT_SIZE:
+        rc = pb_parse_size(value, field, sub, sizeof sub);
+        if (!rc && *(uint64_t *)field < (uint64_t)o->min) {
+            snprintf(sub, sizeof sub, "'%s': must be at least %lld byte",
+                     value, (long long)o->min);
+            rc = -EINVAL;
+        }
+        break;
+    case OT_DURATION:
+        rc = pb_parse_duration(value, field, sub, sizeof sub);
+        break;
+    }
+    if (rc) {
+        snprintf(err, errlen, "--%s: %s", name, sub);
+        return rc;
+    }
+    if (strcmp(name, "workers") == 0)
+        c->workers_set = 1;
+    return 0;
+}
+
+int config_parse_args(struct run_config *c, int argc, char **argv, char *err,
+                      size_t errlen)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || !a[2]) {
+            snprintf(err, errlen, "unexpected argument '%s'", a);
+            return -EINVAL;
+        }
+        char name[64];
+        const char *eq = strchr(a + 2, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (len >= sizeof name) {
+            snprintf(err, errlen, "unknown option '%.40s'", a);
+            return -EINVAL;
+        }
+        memcpy(name, a + 2, len);
+        name[len] = 0;
+        const struct opt *o = find_opt(name);
+        if (!o) {
+            snprintf(err, errlen, "unknown option '--%s'", name);
+            return -EINVAL;
+        }
+        const char *value = "";
+        if (o->type == OT_FLAG) {
+            if (eq) {
+                snprintf(err, errlen, "--%s takes no value", name);
+                return -EINVAL;
+            }
+        } else if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            snprintf(err, errlen, "--%s needs a value (%s)", name, o->meta);
+            return -EINVAL;
+        }
+        int rc = config_set(c, name, value, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static const char *const transfer_names[] = {"default", "shared", "copy",
+                                             "local"};
+static const char *const schedule_names[] = {"dynamic", "static"};
+
+const char *transfer_name(enum transfer t)
+{
+    return transfer_names[t];
+}
+
+const char *schedule_name(enum schedule s)
+{
+    return schedule_names[s];
+}
+
+static int lookup(const char *const *names, int n, const char *v)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], v) == 0)
+            return i;
+    return -1;
+}
+
+int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
+                   size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    const struct workload_ops *wo = wl_find(c->workload);
+    if (!wo) {
+        snprintf(err, errlen, "unknown workload '%s' (see parbench list)",
+                 c->workload);
+        return -EINVAL;
+    }
+    const struct runner *r = runner_find(c->runner);
+    if (!r) {
+        snprintf(err, errlen, "unknown runner '%s' (see parbench list)",
+                 c->runner);
+        return -EINVAL;
+    }
+    const char *why = r->unavailable ? r->unavailable() : NULL;
+    if (why) {
+        snprintf(err, errlen, "runner '%s' is unavailable: %s", r->name, why);
+        return -EINVAL;
+    }
+    if (r->max_workers && c->workers_set && c->workers > r->max_workers) {
+        snprintf(err, errlen, "runner '%s' runs at most %u worker%s "
+                 "(--workers %llu)", r->name, r->max_workers,
+                 r->max_workers == 1 ? "" : "s",
+                 (unsigned long long)c->workers);
+        return -EINVAL;
+    }
+    if (!(r->kinds & wo->kind)) {
+        snprintf(err, errlen, "runner '%s' cannot run the %s workload (%s)",
+                 r->name, wo->name,
+                 wo->kind == WL_CPU ? "it is CPU-bound" : "it is I/O-bound");
+        return -EINVAL;
+    }
+    int blur = lookup((const char *const[]){"separable", "direct"}, 2, c->blur);
+    if (blur < 0) {
+        snprintf(err, errlen, "--blur: unknown mode '%s' (separable|direct)",
+                 c->blur);
+        return -EINVAL;
+    }
+    enum transfer t = r->default_transfer;
+    if (c->transfer) {
+        int k = lookup(transfer_names, 4, c->transfer);
+        if (k <= 0 || !(r->transfers & (1u << k))) {
+            snprintf(err, errlen,
+                     "--transfer: '%s' is not a transfer mode of runner '%s'",
+                     c->transfer, r->name);
+            return -EINVAL;
+        }
+        t = (enum transfer)k;
+    }
+    enum schedule s = SCHED_DYNAMIC;
+    if (c->schedule) {
+        int k = lookup(schedule_names, 2, c->schedule);
+        if (k < 0) {
+            snprintf(err, errlen, "--schedule: unknown mode '%s' "
+                     "(dynamic|static)", c->schedule);
+            return -EINVAL;
+        }
+        s = (enum schedule)k;
+    }
+    if (c->dump && strcmp(wo->name, "image") != 0) {
+        snprintf(err, errlen, "--dump works with the image workload only");
+        return -EINVAL;
+    }
+    p->runner = r;
+    p->w.ops = wo;
+    p->w.p = (struct wl_params){
+        .seed = c->seed, .tasks = c->tasks, .size_bytes = c->size,
+        .complexity = (unsigned)c->complexity,
+        .blur = (enum blur_mode)blur, .brightness = (int)c->brightness,
+        .limit = c->limit, .duration_s = c->duration,
+        .spin_iters = c->spin_iters, .urls_file = c->urls,
+        .timeout_s = c->timeout,
+    };
+    p->ro.workers = c->workers_set ? (unsigned)c->workers
+                                   : host_effective_cpus();
+    if (r->max_workers && p->ro.workers > r->max_workers)
+        p->ro.workers = r->max_workers;
+    p->ro.transfer = t;
+    p->ro.schedule = s;
+    p->repeat = (unsigned)c->repeat;
+    p->warmup = (unsigned)c->warmup;
+    p->output = c->output && strcmp(c->output, "-") != 0 ? c->output : NULL;
+    p->dump = c->dump;
+    p->quiet = c->quiet;
+    return 0;
+}
+
+void config_print_help(FILE *f)
+{
+    fprintf(f, "usage: parbench run [OPTIONS]\n\noptions:\n");
+    for (size_t i = 0; i < NOPTS; i++) {
+        char left[40];
+        snprintf(left, sizeof left, "--%s %s", opts[i].name, opts[i].meta);
+        fprintf(f, "  %-22s %s\n", left, opts[i].help);
+    }
+    fprintf(f, "\nsizes: B KB MB GB TB KiB MiB GiB TiB; durations: s ms us "
+               "ns\nexit: 0 ok, 1 a run failed (report written), 2 bad "
+               "usage (nothing written)\n");
+}

@@ -1,0 +1,50 @@
+/* bench/config.h: one run's configuration, from command-line options (and,
+ * later, matrix files) through one option table, then resolved into what the
+ * workload and runner need. */
+#ifndef PB_CONFIG_H
+#define PB_CONFIG_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kernels/workload.h"
+#include "runners/runner.h"
+
+/* Raw option values; every field is set by name through the option table. */
+struct run_config {
+    const char *workload, *runner, *blur, *transfer, *schedule;
+    const char *output, *dump, *urls;
+    uint64_t workers, tasks, repeat, warmup, seed, size, complexity, limit;
+    uint64_t spin_iters;
+    int64_t brightness;
+    double duration, timeout;
+    int quiet;
+    int workers_set; /* --workers given (else: the CPUs we may use) */
+};
+
+/* A configuration checked and turned into what bench/run.c executes. */
+struct run_plan {
+    const struct runner *runner;
+    struct workload w;       /* ops + params; plan built by setup later */
+    struct run_options ro;
+    unsigned repeat, warmup;
+    const char *output;      /* NULL: JSON to standard output */
+    const char *dump;        /* --dump DIR or NULL */
+    int quiet;
+};
+
+void config_defaults(struct run_config *c);
+/* Set option `name` (without "--") from its text value. */
+int config_set(struct run_config *c, const char *name, const char *value,
+               char *err, size_t errlen);
+/* Parse `parbench run` arguments (argv[0] is the first option). */
+int config_parse_args(struct run_config *c, int argc, char **argv, char *err,
+                      size_t errlen);
+/* Look names up, apply defaults, check combinations. */
+int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
+                   size_t errlen);
+const char *transfer_name(enum transfer t);
+const char *schedule_name(enum schedule s);
+/* The option table as help text. */
+void config_print_help(FILE *f);
+#endif

@@ -1,0 +1,50 @@
+/* bench/main.c: the command line's edge.  Picks the subcommand from one
+ * table; errors are printed once, here or in the command, as
+ * "parbench: <what>: <why>". */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/commands.h"
+#include "bench/report.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+};
+
+static const struct command commands[] = {
+    {"run", cmd_run, "one configuration, warm-up + repetitions -> report"},
+    {"info", cmd_info, "host, topology and effective limits as JSON"},
+    {"list", cmd_list, "runners and workloads, and why any is unavailable"},
+};
+#define NCMD (sizeof commands / sizeof *commands)
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: parbench COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < NCMD; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n`parbench COMMAND --help` for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* A worker that dies must show up as an error on its pipe, not kill
+     * the driver with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2)
+        return usage(stderr), 2;
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
+        return usage(stdout), 0;
+    if (!strcmp(name, "--version")) {
+        printf("parbench %s\n", PB_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < NCMD; i++)
+        if (!strcmp(commands[i].name, name))
+            return commands[i].fn(argc - 2, argv + 2);
+    return pb_usage_error("unknown command '%s' (see parbench --help)", name);
+}

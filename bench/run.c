@@ -1,0 +1,363 @@
+/* bench/run.c: one configuration, measured.
+ *
+ * Order of events: workload setup (parameter checks, calibration), input
+ * arenas mapped MAP_SHARED and filled (timed as setup_s), then warm-up and
+ * measured repetitions.  Around each repetition bench/ measures the driver
+ * itself: CPU time from getrusage(RUSAGE_SELF) (all its threads) and peak
+ * RSS from VmHWM after resetting it through /proc/self/clear_refs; the
+ * runner adds the timed region and its worker processes' figures.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "bench/dump.h"
+#include "bench/measure.h"
+#include "bench/run.h"
+#include "bench/stats.h"
+
+static void *map_arena(size_t bytes)
+{
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int run_setup(struct run_state *s, struct run_plan *p, char *err,
+              size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->plan = p;
+    double t = pb_now();
+    if (p->w.ops->setup) {
+        int rc = p->w.ops->setup(&p->w, err, errlen);
+        if (rc)
+            return rc;
+    }
+    s->setup_done = 1;
+    s->setup_s = pb_now() - t;
+    return 0;
+}
+
+/* Offsets, arenas and inputs.  Failure is a run failure, not bad input. */
+static int prepare_data(struct run_state *s)
+{
+    const struct workload *w = &s->plan->w;
+    size_t n = w->p.tasks;
+    size_t *off = calloc(4 * n, sizeof *off);
+    if (!off) {
+        snprintf(s->error, sizeof s->error, "out of memory for %zu tasks", n);
+        return -1;
+    }
+    size_t *in_off = off, *in_len = off + n, *out_off = off + 2 * n,
+           *out_len = off + 3 * n;
+    for (size_t i = 0; i < n; i++) {
+        in_off[i] = s->in_bytes;
+        in_len[i] = w->ops->input_size(w, i);
+        s->in_bytes += in_len[i];
+        out_off[i] = s->out_bytes;
+        out_len[i] = w->ops->output_size(w, i);
+        s->out_bytes += out_len[i];
+    }
+    s->d = (struct task_data){.ntasks = n, .in_off = in_off, .in_len = in_len,
+                              .out_off = out_off, .out_len = out_len};
+    double t = pb_now();
+    s->d.in = s->in_bytes ? map_arena(s->in_bytes) : NULL;
+    s->d.out = map_arena(s->out_bytes);
+    if ((s->in_bytes && !s->d.in) || !s->d.out) {
+        snprintf(s->error, sizeof s->error,
+                 "cannot map %zu bytes of inputs and %zu of outputs: %s",
+                 s->in_bytes, s->out_bytes, strerror(errno));
+        return -1;
+    }
+    if (s->in_bytes && w->ops->make_input)
+        for (size_t i = 0; i < n; i++)
+            w->ops->make_input(w, i, s->d.in + in_off[i]);
+    s->setup_s += pb_now() - t;
+    return 0;
+}
+
+void run_cleanup(struct run_state *s)
+{
+    if (s->d.in)
+        munmap(s->d.in, s->in_bytes ? s->in_bytes : 1);
+    if (s->d.out)
+        munmap(s->d.out, s->out_bytes ? s->out_bytes : 1);
+    free((void *)s->d.in_off);
+    if (s->setup_done && s->plan->w.ops->teardown)
+        s->plan->w.ops->teardown(&s->plan->w);
+    memset(&s->d, 0, sizeof s->d);
+}
+
+/* What one repetition measured, flattened for the summary. */
+struct rep {
+    double wall, user, sys, util, spawn;
+    uint64_t rss_driver, rss_wmax, rss_total, moved;
+    uint64_t checksum;
+    size_t failed_tasks;
+};
+
+static cJSON *task_json(size_t i, const struct task_record *t, int io)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)i);
+    cJSON_AddNumberToObject(o, "worker", t->worker);
+    cJSON_AddNumberToObject(o, "start_s", t->start_s);
+    cJSON_AddNumberToObject(o, "end_s", t->end_s);
+    if (t->host[0])
+        cJSON_AddStringToObject(o, "host", t->host);
+    if (io) {
+        cJSON_AddNumberToObject(o, "http_status", t->res.http_status);
+        cJSON_AddNumberToObject(o, "bytes", (double)t->res.bytes);
+        cJSON_AddNumberToObject(o, "ttfb_s", t->res.ttfb_s);
+        cJSON_AddNumberToObject(o, "latency_s", t->res.latency_s);
+    }
+    if (t->res.status != 0)
+        cJSON_AddStringToObject(o, "error", t->res.error[0] ? t->res.error
+                                                            : "task failed");
+    return o;
+}
+
+/* One repetition; fills *r and, when rep_json is non-NULL, its object. */
+static int one_rep(struct run_state *s, struct task_record *recs,
+                   uint64_t *digests, struct rep *r, cJSON **rep_json,
+                   char *err, size_t errlen)
+{
+    struct run_plan *p = s->plan;
+    struct run_measure m = {.tasks = recs};
+    memset(recs, 0, s->d.ntasks * sizeof *recs);
+    struct driver_usage before, after;
+    driver_usage_begin(&before);
+    int rc = p->runner->run(&p->w, &s->d, &p->ro, &m);
+    driver_usage_end(&before, &after);
+
+    memset(r, 0, sizeof *r);
+    r->wall = m.wall_s;
+    r->spawn = m.spawn_s;
+    r->user = after.user_s + m.workers_user_s;
+    r->sys = after.sys_s + m.workers_sys_s;
+    unsigned workers = p->ro.workers;
+    r->util = m.wall_s > 0 ? (r->user + r->sys) / (m.wall_s * workers) : NAN;
+    r->rss_driver = after.rss_peak;
+    r->rss_wmax = m.workers_are_processes ? m.rss_worker_max : after.rss_peak;
+    r->rss_total = after.rss_peak + m.rss_workers_sum;
+    r->moved = m.bytes_moved;
+    for (size_t i = 0; i < s->d.ntasks; i++) {
+        digests[i] = recs[i].res.digest;
+        if (recs[i].res.status != 0)
+            r->failed_tasks++;
+    }
+    r->checksum = wl_fold_digests(digests, s->d.ntasks);
+    if (rc != 0)
+        snprintf(err, errlen, "%s", m.error[0] ? m.error : "runner failed");
+
+    if (rep_json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "wall_s", r->wall);
+        cJSON_AddNumberToObject(o, "user_s", r->user);
+        cJSON_AddNumberToObject(o, "sys_s", r->sys);
+        cJSON_AddNumberToObject(o, "cpu_utilization", r->util);
+        cJSON *rss = cJSON_AddObjectToObject(o, "rss_peak_bytes");
+        cJSON_AddNumberToObject(rss, "driver", (double)r->rss_driver);
+        cJSON_AddNumberToObject(rss, "worker_max", (double)r->rss_wmax);
+        cJSON_AddNumberToObject(rss, "total", (double)r->rss_total);
+        cJSON_AddNumberToObject(o, "spawn_s", r->spawn);
+        cJSON_AddNumberToObject(o, "bytes_moved", (double)r->moved);
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016" PRIx64, r->checksum);
+        cJSON_AddStringToObject(o, "checksum", hex);
+        if (rc != 0)
+            cJSON_AddStringToObject(o, "error", err);
+        cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
+        int io = p->w.ops->kind == WL_IO;
+        for (size_t i = 0; i < s->d.ntasks; i++)
+            cJSON_AddItemToArray(tasks, task_json(i, &recs[i], io));
+        *rep_json = o;
+    }
+    return rc;
+}
+
+static cJSON *summary_json(const double *x, size_t n)
+{
+    struct pb_summary sm;
+    pb_summarize(x, n, &sm);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "n", (double)n);
+#define NUM(k, v) \
+    (isfinite(v) ? cJSON_AddNumberToObject(o, k, v) : cJSON_AddNullToObject(o, k))
+    NUM("min", sm.min);
+    NUM("median", sm.median);
+    NUM("mean", sm.mean);
+    NUM("max", sm.max);
+    NUM("stddev", sm.stddev);
+#undef NUM
+    if (isfinite(sm.ci_lo)) {
+        cJSON *ci = cJSON_AddArrayToObject(o, "ci95");
+        cJSON_AddItemToArray(ci, cJSON_CreateNumber(sm.ci_lo));
+        cJSON_AddItemToArray(ci, cJSON_CreateNumber(sm.ci_hi));
+    } else {
+        cJSON_AddNullToObject(o, "ci95");
+    }
+    return o;
+}
+
+static void add_summary(cJSON *run, const struct rep *reps, size_t n)
+{
+    cJSON *sum = cJSON_AddObjectToObject(run, "summary");
+    double *x = calloc(n ? n : 1, sizeof *x);
+    if (!x)
+        return;
+#define FIELD(key, expr)                                   \
+    do {                                                   \
+        for (size_t i = 0; i < n; i++)                     \
+            x[i] = (double)(reps[i].expr);                 \
+        cJSON_AddItemToObject(sum, key, summary_json(x, n)); \
+    } while (0)
+    FIELD("wall_s", wall);
+    FIELD("user_s", user);
+    FIELD("sys_s", sys);
+    FIELD("cpu_utilization", util);
+    FIELD("rss_driver_bytes", rss_driver);
+    FIELD("rss_worker_max_bytes", rss_wmax);
+    FIELD("rss_total_bytes", rss_total);
+#undef FIELD
+    free(x);
+}
+
+static cJSON *config_json(struct run_state *s, cJSON *run)
+{
+    struct run_plan *p = s->plan;
+    const struct workload *w = &p->w;
+    cJSON_AddStringToObject(run, "workload", w->ops->name);
+    cJSON_AddStringToObject(run, "runner", p->runner->name);
+    cJSON_AddNumberToObject(run, "workers", p->ro.workers);
+    cJSON_AddNumberToObject(run, "tasks", (double)w->p.tasks);
+    cJSON *par = cJSON_AddObjectToObject(run, "params");
+    cJSON_AddNumberToObject(par, "seed", (double)w->p.seed);
+    cJSON_AddStringToObject(par, "transfer", transfer_name(p->ro.transfer));
+    cJSON_AddStringToObject(par, "schedule", schedule_name(p->ro.schedule));
+    cJSON_AddNumberToObject(par, "repeat", p->repeat);
+    cJSON_AddNumberToObject(par, "warmup", p->warmup);
+    const char *name = w->ops->name;
+    if (strcmp(name, "image") == 0) {
+        cJSON_AddNumberToObject(par, "size_bytes", (double)w->p.size_bytes);
+        cJSON_AddNumberToObject(par, "complexity", w->p.complexity);
+        cJSON_AddStringToObject(par, "blur", w->p.blur == BLUR_DIRECT
+                                                 ? "direct" : "separable");
+        cJSON_AddNumberToObject(par, "brightness", w->p.brightness);
+    } else if (strcmp(name, "prime") == 0) {
+        cJSON_AddNumberToObject(par, "limit", (double)w->p.limit);
+    } else if (strcmp(name, "spin") == 0) {
+        cJSON_AddNumberToObject(par, "duration_s", w->p.duration_s);
+    }
+    if (w->ops->describe && s->setup_done) {
+        const char *keys[16];
+        double vals[16];
+        int k = w->ops->describe(w, keys, vals, 16);
+        for (int i = 0; i < k; i++)
+            cJSON_AddNumberToObject(par, keys[i], vals[i]);
+    }
+    cJSON *lim = cJSON_AddObjectToObject(run, "limits");
+    cJSON_AddNullToObject(lim, "cpus");
+    cJSON_AddNullToObject(lim, "memory_bytes");
+    cJSON_AddStringToObject(lim, "mechanism", "none");
+    return par;
+}
+
+cJSON *run_execute(struct run_state *s, int *status)
+{
+    struct run_plan *p = s->plan;
+    cJSON *run = cJSON_CreateObject();
+    config_json(s, run);
+    cJSON *reps_json = cJSON_CreateArray();
+    char err[256] = "";
+    const char *st = "ok";
+    size_t n = p->w.p.tasks;
+    struct rep *reps = calloc(p->repeat, sizeof *reps);
+    struct task_record *recs = calloc(n, sizeof *recs);
+    uint64_t *digests = calloc(n, sizeof *digests);
+    size_t done = 0;
+    uint64_t checksum = 0;
+    int64_t value = 0;
+    if (!reps || !recs || !digests) {
+        snprintf(err, sizeof err, "out of memory for %zu tasks", n);
+        st = "failed";
+    } else if (prepare_data(s) != 0) {
+        snprintf(err, sizeof err, "%s", s->error);
+        st = "failed";
+    }
+    for (unsigned k = 0; !strcmp(st, "ok") && k < p->warmup + p->repeat; k++) {
+        int measured = k >= p->warmup;
+        struct rep r;
+        cJSON *rj = NULL;
+        int rc = one_rep(s, recs, digests, &r, measured ? &rj : NULL, err,
+                         sizeof err);
+        if (rj)
+            cJSON_AddItemToArray(reps_json, rj);
+        if (rc != 0) {
+            st = "failed";
+            break;
+        }
+        if (k == 0) {
+            checksum = r.checksum;
+            value = 0;
+            for (size_t i = 0; i < n; i++)
+                value += recs[i].res.value;
+        } else if (r.checksum != checksum && !r.failed_tasks) {
+            snprintf(err, sizeof err, "checksum differs between repetitions "
+                     "(%016" PRIx64 " then %016" PRIx64 ")", checksum,
+                     r.checksum);
+            st = "failed";
+            break;
+        }
+        if (r.failed_tasks) {
+            size_t first = 0;
+            while (first < n && recs[first].res.status == 0)
+                first++;
+            snprintf(err, sizeof err, "%zu of %zu tasks failed; first: task "
+                     "%zu: %s", r.failed_tasks, n, first,
+                     recs[first].res.error);
+            st = "partial";
+        }
+        if (measured)
+            reps[done++] = r;
+    }
+    if (!strcmp(st, "ok") && p->dump) {
+        char derr[200];
+        if (dump_images(&p->w, &s->d, p->dump, derr, sizeof derr) != 0) {
+            snprintf(err, sizeof err, "--dump: %s", derr);
+            st = "failed";
+        }
+    }
+    cJSON_AddStringToObject(run, "status", st);
+    if (err[0])
+        cJSON_AddStringToObject(run, "error", err);
+    else
+        cJSON_AddNullToObject(run, "error");
+    cJSON *res = cJSON_AddObjectToObject(run, "result");
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016" PRIx64, checksum);
+    if (done)
+        cJSON_AddStringToObject(res, "checksum", hex);
+    else
+        cJSON_AddNullToObject(res, "checksum");
+    if (p->w.ops->has_value && done)
+        cJSON_AddNumberToObject(res, "value", (double)value);
+    else
+        cJSON_AddNullToObject(res, "value");
+    cJSON_AddNumberToObject(run, "setup_s", s->setup_s);
+    cJSON_AddNumberToObject(run, "input_bytes", (double)s->in_bytes);
+    cJSON_AddNumberToObject(run, "output_bytes", (double)s->out_bytes);
+    cJSON_AddItemToObject(run, "repetitions", reps_json);
+    add_summary(run, reps, done);
+    free(reps), free(recs), free(digests);
+    *status = strcmp(st, "ok") != 0;
+    return run;
+}

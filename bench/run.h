@@ -1,0 +1,31 @@
+/* bench/run.h: executing one configuration (warm-up + repetitions) and
+ * turning what was measured into the report's run object. */
+#ifndef PB_RUN_H
+#define PB_RUN_H
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "bench/config.h"
+
+/* The run's state between preparing and measuring. */
+struct run_state {
+    struct run_plan *plan;
+    struct task_data d;
+    size_t in_bytes, out_bytes; /* arena sizes */
+    double setup_s;             /* workload setup + input generation */
+    int setup_done;             /* workload setup() succeeded */
+    char error[256];            /* preparation failure ("" if none) */
+};
+
+/* Set the workload up (validates parameters: a failure here is bad input,
+ * exit 2, with the reason in err).  No memory for inputs is taken yet. */
+int run_setup(struct run_state *s, struct run_plan *p, char *err,
+              size_t errlen);
+/* Make the inputs, run warm-up and measured repetitions, and return the
+ * report's run object (never NULL unless out of memory).  *status is
+ * 0 for "ok", 1 for any other status. */
+cJSON *run_execute(struct run_state *s, int *status);
+void run_cleanup(struct run_state *s);
+/* One line per run for people, on f. */
+void run_print_summary(FILE *f, const cJSON *run);
+#endif

@@ -1,0 +1,133 @@
+/* kernels/image.h: the image workload's kernels, for the workload itself
+ * (kernels/image_wl.c), its unit tests and the kernel benchmark.
+ *
+ * Images are interleaved 8-bit RGB, rows packed (stride = 3 * width bytes).
+ * The per-task pipeline is: Gaussian blur (in -> out), brightness offset on
+ * out, per-channel histogram equalisation on out.  See DESIGN.md
+ * "Workload definitions" for the exact rules; the comments below say how
+ * each function meets them.
+ *
+ * Nothing here allocates except img_ws_create(), so a worker creates one
+ * workspace up front and runs any number of tasks without touching malloc.
+ */
+#ifndef PB_IMAGE_H
+#define PB_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/workload.h"
+
+/* Largest supported complexity and kernel size.  Above this the 16-bit
+ * fixed-point weights of the separable blur could drift more than one level
+ * from the double-precision reference. */
+#define IMG_COMPLEXITY_MAX 40
+#define IMG_KMAX (5 * IMG_COMPLEXITY_MAX + 1)
+
+/* Fixed-point scale of the separable blur's 1-D weights (Q16). */
+#define IMG_WQ_ONE 65536u
+
+/* A blur kernel, derived from the complexity by img_kernel_init(). */
+struct img_kernel {
+    int k;          /* kernel size, odd: 5*complexity, +1 when even */
+    int r;          /* radius, (k - 1) / 2 */
+    double sigma;   /* 0.3 * ((k - 1) / 2 - 1) + 0.8 (OpenCV's rule) */
+    double w[IMG_KMAX];   /* 1-D weights g(x) normalised to sum 1 */
+    uint32_t wq[IMG_KMAX]; /* w in Q16, summing exactly to 65536: the
+                              rounding residue is put on the centre tap */
+};
+
+/* Kernel size for a complexity (>= 1); 0 when out of range. */
+int img_kernel_size(unsigned complexity);
+/* sigma for a kernel size k. */
+double img_sigma(int k);
+/* Fill *kr for a complexity in 1..IMG_COMPLEXITY_MAX; 0 or -EINVAL. */
+int img_kernel_init(struct img_kernel *kr, unsigned complexity);
+
+/* Reflect-101 border: ...c b | a b c ... d | c b...  (edge not repeated),
+ * applied repeatedly, so any i maps into 0..n-1; for n == 1 everything
+ * maps to 0.  n must be >= 1. */
+int img_reflect101(long long i, int n);
+
+/* Per-channel histograms of an RGB buffer.  Counts go to four interleaved
+ * 32-bit copies per channel (so runs of equal values, common in smooth
+ * images, do not serialise on one counter) and are folded into 64-bit totals
+ * before any 32-bit counter could overflow. */
+struct img_hist {
+    uint32_t part[4][3][256]; /* [copy][channel][value] partial counts */
+    uint64_t total[3][256];   /* folded counts */
+    uint64_t pending;         /* pixels counted in part since the last fold */
+};
+void img_hist_reset(struct img_hist *h);
+void img_hist_add(struct img_hist *h, const uint8_t *rgb, size_t npix);
+/* Fold and copy the totals out (h stays usable). */
+void img_hist_get(struct img_hist *h, uint64_t out[3][256]);
+
+/* Per-worker scratch for the separable blur and the pipeline. */
+struct img_ws {
+    int max_width;     /* widest image this workspace serves */
+    int k;             /* the kernel size it was made for */
+    size_t stride;     /* uint16 elements from one ring row to the next:
+                          3 * max_width rounded up to a multiple of 32 */
+    uint16_t *ring;    /* k horizontally filtered rows, each value * 256 */
+    int *tag;          /* tag[slot]: source row held by ring slot, or -1 */
+    int32_t *btab;     /* reflect-101 byte offsets of the border columns:
+                          (2r) columns x k taps, built per image width */
+    int btab_width;    /* width btab was built for, 0 = none */
+    struct img_hist hist; /* the pipeline's histogram */
+};
+/* NULL when out of memory or arguments are bad. */
+struct img_ws *img_ws_create(int max_width, int k);
+void img_ws_destroy(struct img_ws *ws);
+
+/* Gaussian blur, reflect-101 borders, rounded to nearest, any size >= 1x1.
+ * direct: the k x k loop with weights w_i*w_j in double: the reference.
+ * separable: two fixed-point 1-D passes through ws's ring of rows; agrees
+ * with direct within one level.  in and out must not overlap.  hist, when
+ * not NULL, also gets the histogram of out (counted while rows are hot). */
+void img_blur_direct(const uint8_t *in, uint8_t *out, int width, int height,
+                     const struct img_kernel *kr);
+void img_blur_separable(const uint8_t *in, uint8_t *out, int width,
+                        int height, const struct img_kernel *kr,
+                        struct img_ws *ws, struct img_hist *hist);
+
+/* Add offset to n bytes with saturation to 0..255, in place. */
+void img_brightness(uint8_t *px, size_t n, int offset);
+
+/* Equalisation table of one channel:
+ *   lut[v] = round((cdf(v) - cdf_min) * 255 / (N - cdf_min))
+ * in exact integer arithmetic, halves rounded up; cdf_min is the cdf at the
+ * smallest value present.  A channel with a single value (or none) gets the
+ * identity. */
+void img_eq_lut(const uint64_t hist[256], uint8_t lut[256]);
+/* rgb[3p + c] = lut[c][rgb[3p + c]] for npix pixels. */
+void img_apply_lut(uint8_t *rgb, size_t npix, const uint8_t lut[3][256]);
+/* Per-channel histogram equalisation in place (histogram on the stack). */
+void img_equalize(uint8_t *rgb, size_t npix);
+
+/* The whole task: blur in -> out, brightness, equalisation.  Brightness is
+ * folded into the equalisation table (the histogram of the blurred image is
+ * mapped through the offset), which gives exactly the unfused result with
+ * one pass less.  ws must serve width and kr->k. */
+void img_pipeline(const uint8_t *in, uint8_t *out, int width, int height,
+                  const struct img_kernel *kr, enum blur_mode mode,
+                  int brightness, struct img_ws *ws);
+
+/* Deterministic test image for (seed, index): per-channel gradients, a few
+ * translucent shapes and noise.  Any size >= 1x1.  (kernels/image_wl.c) */
+void img_generate(uint8_t *rgb, int width, int height, uint64_t seed,
+                  uint64_t index);
+
+/* The workload itself (registered in kernels/workload.c). */
+extern const struct workload_ops wl_image;
+
+/* Image size of task i of an image workload after setup; 0 or -EINVAL. */
+int img_task_dims(const struct workload *w, size_t i, int *width,
+                  int *height);
+
+/* Write a binary PPM (P6) through path.tmp + rename; 0 or -errno.
+ * (kernels/ppm.c) */
+int img_write_ppm(const char *path, const uint8_t *rgb, int width,
+                  int height);
+
+#endif

@@ -1,0 +1,59 @@
+/* kernels/workload.c: the workload table and what every workload shares:
+ * running a task with its digest, folding digests, the clock. */
+#include <string.h>
+#include <time.h>
+
+#include "kernels/workload.h"
+
+extern const struct workload_ops wl_image, wl_prime, wl_spin;
+
+/* The one list of workloads; `parbench list` and --help come from it. */
+const struct workload_ops *const wl_table[] = {
+    &wl_image,
+    &wl_prime,
+    &wl_spin,
+    NULL,
+};
+
+const struct workload_ops *wl_find(const char *name)
+{
+    for (size_t i = 0; wl_table[i]; i++)
+        if (strcmp(wl_table[i]->name, name) == 0)
+            return wl_table[i];
+    return NULL;
+}
+
+int wl_exec(const struct workload *w, void *ctx, size_t i, const void *in,
+            void *out, struct task_result *r)
+{
+    memset(r, 0, sizeof *r);
+    int rc = w->ops->run_task(w, ctx, i, in, out, r);
+    if (!w->ops->sets_digest) {
+        size_t n = w->ops->output_size(w, i);
+        r->digest = pb_hash64(out, n, 0);
+        r->bytes = n;
+    }
+    if (rc != 0 && r->status == 0)
+        r->status = -1;
+    return rc;
+}
+
+uint64_t wl_fold_digests(const uint64_t *digests, size_t n)
+{
+    struct pb_hasher h;
+    pb_hash_init(&h, 0x70617262656e6368ull); /* "parbench" */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char le[8];
+        for (int b = 0; b < 8; b++)
+            le[b] = (unsigned char)(digests[i] >> (8 * b));
+        pb_hash_update(&h, le, sizeof le);
+    }
+    return pb_hash_final(&h);
+}
+
+double pb_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

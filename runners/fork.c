@@ -1,0 +1,568 @@
+/* runners/fork.c: a pool of --workers pre-forked processes.
+ *
+ * The pool is forked before the timed region; each worker initialises and
+ * reports ready, and the timed region starts when all are.  Two ways to move
+ * data, because what they cost is what users need to see:
+ *
+ *  --transfer shared  inputs and outputs live in the MAP_SHARED arenas bench/
+ *                     mapped before the fork; a worker takes the next task
+ *                     index from an atomic counter in shared memory and reads
+ *                     and writes the arenas in place.  Nothing is copied.
+ *  --transfer copy    the driver writes each task's input bytes down a pipe
+ *                     to the worker it assigns it to, and reads the output
+ *                     back through another pipe, as Python's multiprocessing
+ *                     does with pickled arguments and results.  The driver
+ *                     runs one poll() loop over every worker's pipes.
+ *
+ * Worker CPU time and peak RSS come from wait4()'s rusage when each worker
+ * exits (whole lifetime: start-up, tasks, exit).  A worker that dies makes
+ * the run fail with its index, pid and signal; the rest are killed, so the
+ * run returns at once and leaves no process behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runners/runner.h"
+
+/* Bookkeeping every process sees (MAP_SHARED). */
+struct ctl {
+    atomic_size_t next; /* shared mode: next task index */
+    double t0;          /* start of the timed region, set before "go" */
+};
+
+/* Driver -> worker message header (copy mode). */
+struct msg {
+    uint64_t task; /* UINT64_MAX never sent: closing the pipe means "stop" */
+    uint64_t len;  /* input bytes that follow */
+};
+
+/* One worker process, as the driver sees it. */
+struct wproc {
+    pid_t pid;
+    int task_fd;         /* copy: driver writes messages here */
+    int res_fd;          /* copy: driver reads records + outputs here */
+    int busy;            /* copy: a task is in flight */
+    size_t task;         /* copy: the task in flight */
+    size_t sent;         /* copy: bytes of header + input written so far */
+    size_t got;          /* copy: bytes of record + output read so far */
+    struct msg hdr;      /* copy: header of the task in flight */
+    struct task_record rec; /* copy: record being received */
+    size_t lo, hi;       /* copy + static schedule: remaining block */
+    int reaped;
+    int status;          /* wait4 status */
+    struct rusage ru;
+};
+
+struct pool {
+    const struct workload *w;
+    const struct task_data *d;
+    const struct run_options *o;
+    struct run_measure *m;
+    struct ctl *ctl;
+    struct task_record *recs; /* shared mode: MAP_SHARED copy of records */
+    size_t recs_bytes;
+    struct wproc *wp;
+    unsigned n;
+    int ready_pipe[2], go_pipe[2], done_pipe[2];
+    size_t max_in, max_out;
+};
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len) {
+        ssize_t r = read(fd, p, len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r, len -= (size_t)r;
+    }
+    return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t r = write(fd, p, len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r, len -= (size_t)r;
+    }
+    return 0;
+}
+
+/* ---- the worker side ---------------------------------------------------- */
+
+static void worker_shared(struct pool *p, unsigned id, void *ctx)
+{
+    const size_t nt = p->d->ntasks;
+    size_t i, lo = 0, hi = 0;
+    if (p->o->schedule == SCHED_STATIC)
+        runner_static_block(nt, p->n, id, &lo, &hi);
+    for (;;) {
+        if (p->o->schedule == SCHED_STATIC) {
+            if (lo >= hi)
+                break;
+            i = lo++;
+        } else if ((i = atomic_fetch_add(&p->ctl->next, 1)) >= nt) {
+            break;
+        }
+        /* Build the record privately and publish it whole, so a worker
+         * dying mid-task leaves the driver's "not run" marker in place. */
+        struct task_record rec = {0};
+        runner_exec_task(p->w, ctx, p->d, i, p->ctl->t0, (int32_t)id, &rec);
+        p->recs[i] = rec;
+    }
+}
+
+static int worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
+                       int out_fd)
+{
+    uint8_t *in = malloc(p->max_in ? p->max_in : 1);
+    uint8_t *out = malloc(p->max_out ? p->max_out : 1);
+    if (!in || !out)
+        return -1;
+    struct msg hdr;
+    while (read_full(in_fd, &hdr, sizeof hdr) == 0) {
+        size_t i = (size_t)hdr.task;
+        if (i >= p->d->ntasks || hdr.len > p->max_in ||
+            read_full(in_fd, in, hdr.len) != 0)
+            return -1;
+        struct task_record rec = {0};
+        rec.worker = (int32_t)id;
+        rec.start_s = pb_now() - p->ctl->t0;
+        wl_exec(p->w, ctx, i, in, out, &rec.res);
+        rec.end_s = pb_now() - p->ctl->t0;
+        if (write_full(out_fd, &rec, sizeof rec) != 0 ||
+            write_full(out_fd, out, p->d->out_len[i]) != 0)
+            return -1;
+    }
+    free(in), free(out);
+    return 0;
+}
+
+static void worker_main(struct pool *p, unsigned id, int in_fd, int out_fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    void *ctx = NULL;
+    int ok = !p->w->ops->worker_init || p->w->ops->worker_init(p->w, &ctx) == 0;
+    char c = ok ? 'r' : 'f';
+    if (write_full(p->ready_pipe[1], &c, 1) != 0 || !ok)
+        _exit(3);
+    if (read_full(p->go_pipe[0], &c, 1) != 0)
+        _exit(4);
+    int rc = 0;
+    if (p->o->transfer == TRANSFER_COPY) {
+        rc = worker_copy(p, id, ctx, in_fd, out_fd);
+    } else {
+        worker_shared(p, id, ctx);
+        c = 'd';
+        rc = write_full(p->done_pipe[1], &c, 1);
+    }
+    if (p->w->ops->worker_fini && ctx)
+        p->w->ops->worker_fini(p->w, ctx);
+    _exit(rc == 0 ? 0 : 5);
+}
+
+/* ---- the driver side ---------------------------------------------------- */
+
+/* Reap worker k if it has exited; returns 1 if it is gone. */
+static int reap(struct wproc *wp, int block)
+{
+    if (wp->reaped || wp->pid <= 0)
+        return 1;
+    pid_t r;
+    do
+        r = wait4(wp->pid, &wp->status, block ? 0 : WNOHANG, &wp->ru);
+    while (r < 0 && errno == EINTR);
+    if (r == wp->pid || (r < 0 && errno == ECHILD)) {
+        wp->reaped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int died_badly(const struct wproc *wp)
+{
+    return wp->reaped &&
+           !(WIFEXITED(wp->status) && WEXITSTATUS(wp->status) == 0);
+}
+
+static void describe_death(struct pool *p, unsigned k)
+{
+    struct wproc *wp = &p->wp[k];
+    if (WIFSIGNALED(wp->status))
+        snprintf(p->m->error, sizeof p->m->error,
+                 "worker %u (pid %d) was killed by signal %d (%s)", k,
+                 (int)wp->pid, WTERMSIG(wp->status),
+                 strsignal(WTERMSIG(wp->status)));
+    else
+        snprintf(p->m->error, sizeof p->m->error,
+                 "worker %u (pid %d) exited with status %d", k, (int)wp->pid,
+                 WIFEXITED(wp->status) ? WEXITSTATUS(wp->status) : -1);
+}
+
+/* First worker that has died, or -1. */
+static int find_dead(struct pool *p)
+{
+    for (unsigned k = 0; k < p->n; k++)
+        if (reap(&p->wp[k], 0) && died_badly(&p->wp[k]))
+            return (int)k;
+    return -1;
+}
+
+/* Read `want` one-byte tokens from fd, watching for dead workers. */
+static int await_tokens(struct pool *p, int fd, unsigned want)
+{
+    unsigned got = 0;
+    while (got < want) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int r = poll(&pfd, 1, 50);
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r > 0) {
+            char buf[64];
+            size_t cap = want - got < sizeof buf ? want - got : sizeof buf;
+            ssize_t n = read(fd, buf, cap);
+            if (n > 0) {
+                for (ssize_t k = 0; k < n; k++)
+                    if (buf[k] == 'f') {
+                        snprintf(p->m->error, sizeof p->m->error,
+                                 "worker initialisation failed");
+                        return -1;
+                    }
+                got += (unsigned)n;
+                continue;
+            }
+        }
+        int dead = find_dead(p);
+        if (dead >= 0) {
+            describe_death(p, (unsigned)dead);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int next_task(struct pool *p, struct wproc *wp, size_t *i)
+{
+    if (p->o->schedule == SCHED_STATIC) {
+        if (wp->lo >= wp->hi)
+            return 0;
+        *i = wp->lo++;
+        return 1;
+    }
+    size_t n = atomic_load(&p->ctl->next);
+    if (n >= p->d->ntasks)
+        return 0;
+    atomic_store(&p->ctl->next, n + 1);
+    *i = n;
+    return 1;
+}
+
+/* Push as much of worker k's message as the pipe takes. */
+static int pump_send(struct pool *p, struct wproc *wp)
+{
+    const size_t hl = sizeof wp->hdr, il = (size_t)wp->hdr.len;
+    while (wp->sent < hl + il) {
+        struct iovec iov[2];
+        int cnt = 0;
+        if (wp->sent < hl)
+            iov[cnt++] = (struct iovec){(char *)&wp->hdr + wp->sent,
+                                        hl - wp->sent};
+        size_t off = wp->sent > hl ? wp->sent - hl : 0;
+        if (il > off)
+            iov[cnt++] = (struct iovec){p->d->in + p->d->in_off[wp->task] + off,
+                                        il - off};
+        ssize_t r = writev(wp->task_fd, iov, cnt);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == EAGAIN)
+            return 0;
+        if (r < 0)
+            return -1;
+        wp->sent += (size_t)r;
+    }
+    return 0;
+}
+
+/* Pull what has arrived of worker k's record and output; 1 when complete. */
+static int pump_recv(struct pool *p, struct wproc *wp)
+{
+    const size_t rl = sizeof wp->rec, ol = p->d->out_len[wp->task];
+    while (wp->got < rl + ol) {
+        ssize_t r;
+        if (wp->got < rl)
+            r = read(wp->res_fd, (char *)&wp->rec + wp->got, rl - wp->got);
+        else
+            r = read(wp->res_fd, p->d->out + p->d->out_off[wp->task] +
+                                     (wp->got - rl), rl + ol - wp->got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == EAGAIN)
+            return 0;
+        if (r <= 0)
+            return -1; /* EOF: the worker is gone */
+        wp->got += (size_t)r;
+    }
+    return 1;
+}
+
+static int drive_copy(struct pool *p)
+{
+    size_t done = 0, nt = p->d->ntasks;
+    /* Slot 2k: worker k's result pipe; slot 2k+1: its task pipe. */
+    struct pollfd *pf = calloc(2 * (size_t)p->n, sizeof *pf);
+    if (!pf)
+        return -1;
+    int rc = 0;
+    while (done < nt && rc == 0) {
+        for (unsigned k = 0; k < p->n && rc == 0; k++) {
+            struct wproc *wp = &p->wp[k];
+            if (!wp->busy && next_task(p, wp, &wp->task)) {
+                wp->busy = 1, wp->sent = 0, wp->got = 0;
+                wp->hdr = (struct msg){wp->task, p->d->in_len[wp->task]};
+                p->m->bytes_moved += wp->hdr.len + p->d->out_len[wp->task];
+            }
+            int sending = wp->busy && wp->sent < sizeof wp->hdr + wp->hdr.len;
+            if (sending && pump_send(p, wp) < 0) {
+                reap(wp, 1);
+                describe_death(p, k);
+                rc = -1;
+            }
+            sending = wp->busy && wp->sent < sizeof wp->hdr + wp->hdr.len;
+            pf[2 * k] = (struct pollfd){.fd = wp->busy ? wp->res_fd : -1,
+                                        .events = POLLIN};
+            pf[2 * k + 1] = (struct pollfd){.fd = sending ? wp->task_fd : -1,
+                                            .events = POLLOUT};
+        }
+        if (rc != 0)
+            break;
+        int r = poll(pf, 2 * (nfds_t)p->n, 50);
+        if (r < 0 && errno != EINTR)
+            rc = -1;
+        for (unsigned k = 0; k < p->n && rc == 0 && r > 0; k++) {
+            struct wproc *wp = &p->wp[k];
+            if (!wp->busy ||
+                !(pf[2 * k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int got = pump_recv(p, wp);
+            if (got < 0) {
+                reap(wp, 1);
+                describe_death(p, k);
+                rc = -1;
+            } else if (got == 1) {
+                p->m->tasks[wp->task] = wp->rec;
+                wp->busy = 0;
+                done++;
+            }
+        }
+        if (rc == 0 && r == 0) {
+            int dead = find_dead(p);
+            if (dead >= 0)
+                describe_death(p, (unsigned)dead), rc = -1;
+        }
+    }
+    free(pf);
+    return rc;
+}
+
+static int make_pipe(int fds[2], int nonblock_driver_end, int driver_end)
+{
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
+    /* Bigger pipes mean fewer wake-ups per megabyte moved. */
+    fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
+    if (nonblock_driver_end)
+        fcntl(fds[driver_end], F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+static void teardown(struct pool *p, int kill_all)
+{
+    for (unsigned k = 0; k < p->n; k++) {
+        close_fd(&p->wp[k].task_fd);
+        if (kill_all && p->wp[k].pid > 0 && !p->wp[k].reaped)
+            kill(p->wp[k].pid, SIGKILL);
+    }
+    for (unsigned k = 0; k < p->n; k++) {
+        reap(&p->wp[k], 1);
+        close_fd(&p->wp[k].res_fd);
+    }
+    for (int s = 0; s < 2; s++) {
+        close_fd(&p->ready_pipe[s]);
+        close_fd(&p->go_pipe[s]);
+        close_fd(&p->done_pipe[s]);
+    }
+}
+
+static int spawn(struct pool *p)
+{
+    for (unsigned k = 0; k < p->n; k++) {
+        struct wproc *wp = &p->wp[k];
+        int tp[2] = {-1, -1}, rp[2] = {-1, -1};
+        if (p->o->transfer == TRANSFER_COPY &&
+            (make_pipe(tp, 1, 1) != 0 || make_pipe(rp, 1, 0) != 0)) {
+            snprintf(p->m->error, sizeof p->m->error, "pipe: %s",
+                     strerror(errno));
+            return -1;
+        }
+        if (p->o->schedule == SCHED_STATIC)
+            runner_static_block(p->d->ntasks, p->n, k, &wp->lo, &wp->hi);
+        wp->pid = fork();
+        if (wp->pid < 0) {
+            snprintf(p->m->error, sizeof p->m->error,
+                     "fork of worker %u failed: %s", k, strerror(errno));
+            return -1;
+        }
+        if (wp->pid == 0) {
+            /* Drop the driver's ends, ours and earlier workers', so that
+             * EOF on a pipe means what it should. */
+            for (unsigned j = 0; j < k; j++) {
+                close_fd(&p->wp[j].task_fd);
+                close_fd(&p->wp[j].res_fd);
+            }
+            if (tp[1] >= 0)
+                close(tp[1]), close(rp[0]);
+            close(p->ready_pipe[0]), close(p->go_pipe[1]);
+            close(p->done_pipe[0]);
+            worker_main(p, k, tp[0], rp[1]);
+        }
+        if (tp[0] >= 0)
+            close(tp[0]), close(rp[1]);
+        wp->task_fd = tp[1];
+        wp->res_fd = rp[0];
+    }
+    return 0;
+}
+
+static int run(const struct workload *w, const struct task_data *d,
+               const struct run_options *o, struct run_measure *m)
+{
+    struct pool p = {.w = w, .d = d, .o = o, .m = m, .n = o->workers};
+    int rc = -1;
+    p.ctl = mmap(NULL, sizeof *p.ctl, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    p.recs_bytes = d->ntasks * sizeof *p.recs;
+    p.recs = mmap(NULL, p.recs_bytes, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    p.wp = calloc(p.n, sizeof *p.wp);
+    int fds[6] = {-1, -1, -1, -1, -1, -1};
+    memcpy(p.ready_pipe, fds, sizeof p.ready_pipe);
+    memcpy(p.go_pipe, fds, sizeof p.go_pipe);
+    memcpy(p.done_pipe, fds, sizeof p.done_pipe);
+    if (p.ctl == MAP_FAILED || p.recs == MAP_FAILED || !p.wp) {
+        snprintf(m->error, sizeof m->error, "out of memory for the pool");
+        goto out;
+    }
+    for (unsigned k = 0; k < p.n; k++)
+        p.wp[k].task_fd = p.wp[k].res_fd = -1;
+    atomic_init(&p.ctl->next, 0);
+    for (size_t i = 0; i < d->ntasks; i++) {
+        p.recs[i].res.status = -1;
+        snprintf(p.recs[i].res.error, sizeof p.recs[i].res.error,
+                 "not run: its worker died");
+        if (d->in_len[i] > p.max_in)
+            p.max_in = d->in_len[i];
+        if (d->out_len[i] > p.max_out)
+            p.max_out = d->out_len[i];
+    }
+    memcpy(m->tasks, p.recs, p.recs_bytes);
+    if (pipe2(p.ready_pipe, O_CLOEXEC) || pipe2(p.go_pipe, O_CLOEXEC) ||
+        pipe2(p.done_pipe, O_CLOEXEC)) {
+        snprintf(m->error, sizeof m->error, "pipe: %s", strerror(errno));
+        goto out;
+    }
+
+    double s0 = pb_now();
+    if (spawn(&p) != 0)
+        goto out;
+    close_fd(&p.ready_pipe[1]);
+    close_fd(&p.done_pipe[1]);
+    close_fd(&p.go_pipe[0]);
+    if (await_tokens(&p, p.ready_pipe[0], p.n) != 0)
+        goto out;
+
+    p.ctl->t0 = pb_now();
+    m->spawn_s = p.ctl->t0 - s0;
+    char go[256];
+    memset(go, 'g', sizeof go);
+    for (unsigned left = p.n; left;) {
+        unsigned c = left < sizeof go ? left : (unsigned)sizeof go;
+        if (write_full(p.go_pipe[1], go, c) != 0)
+            goto out;
+        left -= c;
+    }
+    if (o->transfer == TRANSFER_COPY) {
+        if (drive_copy(&p) != 0)
+            goto out;
+    } else {
+        if (await_tokens(&p, p.done_pipe[0], p.n) != 0)
+            goto out;
+        memcpy(m->tasks, p.recs, p.recs_bytes);
+    }
+    m->wall_s = pb_now() - p.ctl->t0;
+    rc = 0;
+out:
+    if (rc != 0 && o->transfer != TRANSFER_COPY && p.recs != MAP_FAILED)
+        memcpy(m->tasks, p.recs, p.recs_bytes);
+    if (p.wp) {
+        teardown(&p, rc != 0);
+        m->workers_are_processes = 1;
+        for (unsigned k = 0; k < p.n; k++) {
+            struct wproc *wp = &p.wp[k];
+            if (!wp->reaped)
+                continue;
+            if (rc == 0 && died_badly(wp)) {
+                describe_death(&p, k);
+                rc = -1;
+            }
+            m->workers_user_s += (double)wp->ru.ru_utime.tv_sec +
+                                 (double)wp->ru.ru_utime.tv_usec * 1e-6;
+            m->workers_sys_s += (double)wp->ru.ru_stime.tv_sec +
+                                (double)wp->ru.ru_stime.tv_usec * 1e-6;
+            uint64_t rss = (uint64_t)wp->ru.ru_maxrss * 1024u;
+            m->rss_workers_sum += rss;
+            if (rss > m->rss_worker_max)
+                m->rss_worker_max = rss;
+        }
+        free(p.wp);
+    }
+    if (p.ctl != MAP_FAILED)
+        munmap(p.ctl, sizeof *p.ctl);
+    if (p.recs != MAP_FAILED)
+        munmap(p.recs, p.recs_bytes);
+    return rc;
+}
+
+const struct runner runner_fork = {
+    .name = "fork",
+    .help = "a pool of --workers pre-forked processes (--transfer shared|copy)",
+    .kinds = WL_CPU | WL_IO,
+    .transfers = 1u << TRANSFER_SHARED | 1u << TRANSFER_COPY,
+    .default_transfer = TRANSFER_SHARED,
+    .run = run,
+};

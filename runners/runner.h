@@ -1,0 +1,118 @@
+/* runners/runner.h: the runner interface.
+ *
+ * A runner is how work is run: in order in one process, on a thread pool, on
+ * a pool of forked processes, on MPI ranks, on an event loop.  Each runner is
+ * one file, runners/<name>.c, exporting one `const struct runner`; all are
+ * listed once in runners/list.h.  A runner sees the workload (kernels/) and
+ * the task data bench/ prepared, and fills a struct run_measure.  It never
+ * includes anything from bench/.
+ */
+#ifndef PB_RUNNER_H
+#define PB_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/workload.h"
+
+/* How task data moves between the driver and the workers. */
+enum transfer {
+    TRANSFER_DEFAULT = 0, /* the runner's own default */
+    TRANSFER_SHARED,      /* fork: in memory shared before the fork */
+    TRANSFER_COPY,        /* bytes sent to the worker and back (pipe, MPI) */
+    TRANSFER_LOCAL,       /* mpi: each worker makes its input where it runs */
+};
+
+enum schedule {
+    SCHED_DYNAMIC = 0, /* a worker takes the next task when it is free */
+    SCHED_STATIC,      /* worker w gets a fixed contiguous block of tasks */
+};
+
+/* What the user asked for, as far as runners care. */
+struct run_options {
+    unsigned workers;        /* >= 1 */
+    enum transfer transfer;  /* never TRANSFER_DEFAULT once bench resolved it */
+    enum schedule schedule;
+    const char *self_exe;    /* absolute path of the parbench binary */
+    /* mpi only (issue 4) */
+    const char *hosts;       /* "h1:2,h2:2" or NULL */
+    const char *hostfile;
+    const char *launcher;
+    const char *launcher_exec;
+};
+
+/* Task inputs and outputs, prepared by bench/ before the timed region.
+ * Both arenas are MAP_SHARED anonymous memory mapped before any worker is
+ * started, so a forked worker sees them without copying.  A runner that
+ * moves data (TRANSFER_COPY) must not let workers touch them. */
+struct task_data {
+    size_t ntasks;
+    uint8_t *in;           /* input arena (NULL when every input is empty) */
+    uint8_t *out;          /* output arena */
+    const size_t *in_off;  /* [ntasks] byte offset of task i's input */
+    const size_t *in_len;  /* [ntasks] */
+    const size_t *out_off; /* [ntasks] */
+    const size_t *out_len; /* [ntasks] */
+};
+
+#define PB_HOST_MAX 64
+
+/* One task as it ran.  Times are seconds since the start of the timed
+ * region (pb_now() based, so valid across processes on one host). */
+struct task_record {
+    double start_s, end_s;
+    int32_t worker;       /* 0-based worker index (thread, process, rank-1) */
+    int32_t pad_;
+    char host[PB_HOST_MAX]; /* host the task ran on ("" = the driver's) */
+    struct task_result res;
+};
+
+/* What a runner measured for one repetition.  bench/ measures the driver
+ * process itself (CPU via getrusage, peak RSS via /proc); the runner reports
+ * what only it can see: the timed region and workers that are separate
+ * processes. */
+struct run_measure {
+    double wall_s;   /* timed region: dispatch, data movement, compute,
+                        collection; excludes starting/stopping the workers */
+    double spawn_s;  /* starting the workers (pool creation), not in wall_s */
+    int workers_are_processes; /* 1: the fields below are filled */
+    double workers_user_s, workers_sys_s; /* sum over worker processes,
+                        whole lifetime (from wait4's rusage) */
+    uint64_t rss_worker_max;  /* largest worker peak RSS, bytes */
+    uint64_t rss_workers_sum; /* sum of worker peak RSS, bytes */
+    uint64_t bytes_moved;     /* bytes copied between driver and workers */
+    struct task_record *tasks; /* [ntasks], zeroed by the caller */
+    char error[256];           /* run-level failure, "" if none */
+};
+
+struct runner {
+    const char *name;
+    const char *help;   /* one line */
+    unsigned kinds;     /* mask of enum wl_kind it can run */
+    unsigned transfers; /* mask of 1u << enum transfer it accepts */
+    enum transfer default_transfer;
+    unsigned max_workers; /* 0: any number; single: 1 */
+    /* NULL when usable; otherwise why not (e.g. "mpiexec not found"). */
+    const char *(*unavailable)(void);
+    /* Run every task once.  0 on success (individual tasks may still have
+     * failed: see tasks[i].res.status); -1 with m->error set when the run as
+     * a whole failed. */
+    int (*run)(const struct workload *w, const struct task_data *d,
+               const struct run_options *o, struct run_measure *m);
+};
+
+/* All runners, NULL-terminated (runners/list.c, from runners/list.h). */
+extern const struct runner *const runner_table[];
+const struct runner *runner_find(const char *name);
+
+/* Helpers shared by runners (runners/common.c). */
+/* Run task i in the calling thread: input from the arena, output to it,
+ * timing and result into rec.  t0 is the start of the timed region. */
+void runner_exec_task(const struct workload *w, void *ctx,
+                      const struct task_data *d, size_t i, double t0,
+                      int32_t worker, struct task_record *rec);
+/* Block of tasks [*lo, *hi) for worker k of n under static scheduling. */
+void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,
+                         size_t *hi);
+
+#endif
