@@ -35,7 +35,7 @@ int main(int argc, char **argv)
      * the driver with SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2)
-        return usage(stderr), 2;
+        return pb_usage_error("missing command (see parbench --help)");
     const char *name = argv[1];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
         return usage(stdout), 0;

@@ -65,11 +65,18 @@ int report_check_output(const char *path, char *err, size_t errlen)
                  path, dir);
         return -ENOENT;
     }
-    if (access(dir, W_OK | X_OK) != 0) {
+    /* access() says yes to root everywhere, even on read-only or virtual
+     * file systems: try the real thing, a temporary file, and remove it. */
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.parbench-probe.XXXXXX", dir);
+    int fd = mkstemp(probe);
+    if (fd < 0) {
         snprintf(err, errlen, "--output '%s': cannot write in '%s': %s", path,
                  dir, strerror(errno));
         return -EACCES;
     }
+    close(fd);
+    unlink(probe);
     return 0;
 }
 

@@ -1,6 +1,7 @@
-/* kernels/image.c: the image kernels: Gaussian blur (direct reference and
- * fast separable), brightness, per-channel histogram equalisation, and the
- * fused per-task pipeline.  See kernels/image.h for the contracts.
+/* kernels/image.c: the image workload's Gaussian blur: kernel weights,
+ * reflect-101 borders, the direct reference and the fast separable blur.
+ * (Brightness, equalisation and the pipeline: kernels/image_tone.c.)
+ * Contracts in kernels/image.h.
  *
  * Speed notes.  The separable blur is written so that GCC auto-vectorises
  * it: the inner loops run over the bytes of a row (interleaved RGB, so tap
@@ -28,18 +29,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && \
-    !defined(IMG_NO_CLONES)
-#if defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define IMG_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#endif
-#ifndef IMG_CLONES
-#define IMG_CLONES
-#endif
 
 #if defined(__GNUC__)
 #define IMG_INLINE static inline __attribute__((always_inline))
@@ -91,12 +80,12 @@ int img_kernel_init(struct img_kernel *kr, unsigned complexity)
     long long qsum = 0;
     for (int j = 0; j < k; j++) {
         kr->w[j] /= sum;
-        kr->wq[j] = (uint32_t)lround(kr->w[j] * IMG_WQ_ONE);
+        kr->wq[j] = (uint16_t)lround(kr->w[j] * IMG_WQ_ONE);
         qsum += kr->wq[j];
     }
     /* Symmetric rounding keeps wq symmetric; the residue goes on the centre
      * so a constant image stays exactly constant. */
-    kr->wq[kr->r] = (uint32_t)((long long)kr->wq[kr->r] +
+    kr->wq[kr->r] = (uint16_t)((long long)kr->wq[kr->r] +
                                ((long long)IMG_WQ_ONE - qsum));
     return 0;
 }
@@ -114,6 +103,14 @@ int img_reflect101(long long i, int n)
 
 /* ------------------------------------------------------------- workspace */
 
+/* Columns per vertical strip: the k ring rows of one strip take about
+ * 16 KiB, so the vertical pass reads them from L1; a multiple of 32. */
+static int strip_width(int k)
+{
+    int s = STRIP_BUDGET / (6 * k) / 32 * 32;
+    return s < 32 ? 32 : s;
+}
+
 struct img_ws *img_ws_create(int max_width, int k)
 {
     if (max_width < 1 || k < 1 || k > IMG_KMAX || k % 2 == 0)
@@ -123,7 +120,8 @@ struct img_ws *img_ws_create(int max_width, int k)
         return NULL;
     ws->max_width = max_width;
     ws->k = k;
-    ws->stride = (3 * (size_t)max_width + 31) & ~(size_t)31;
+    ws->strip = strip_width(k) < max_width ? strip_width(k) : max_width;
+    ws->stride = (3 * (size_t)ws->strip + 31) & ~(size_t)31;
     size_t bytes = ws->stride * sizeof(uint16_t);
     if (bytes / sizeof(uint16_t) != ws->stride || bytes > SIZE_MAX / k) {
         free(ws);
@@ -188,12 +186,12 @@ IMG_INLINE uint16_t mulhi(uint16_t x, uint16_t w)
 }
 
 IMG_INLINE void h_fixed(const uint8_t *s, uint16_t *restrict d, ptrdiff_t n,
-                        const uint32_t *wq, const int r)
+                        const uint16_t *wq, const int r)
 {
     uint16_t w[FIX_RMAX + 1];
     const uint8_t *lo[FIX_RMAX + 1], *hi[FIX_RMAX + 1];
     for (int j = 0; j <= r; j++) {
-        w[j] = (uint16_t)wq[j];
+        w[j] = wq[j];
         lo[j] = s - 3 * j;
         hi[j] = s + 3 * j;
     }
@@ -207,29 +205,29 @@ IMG_INLINE void h_fixed(const uint8_t *s, uint16_t *restrict d, ptrdiff_t n,
 }
 
 IMG_CLONES static void h_r2(const uint8_t *s, uint16_t *restrict d,
-                            ptrdiff_t n, const uint32_t *wq)
+                            ptrdiff_t n, const uint16_t *wq)
 {
     h_fixed(s, d, n, wq, 2);
 }
 IMG_CLONES static void h_r5(const uint8_t *s, uint16_t *restrict d,
-                            ptrdiff_t n, const uint32_t *wq)
+                            ptrdiff_t n, const uint16_t *wq)
 {
     h_fixed(s, d, n, wq, 5);
 }
 IMG_CLONES static void h_r7(const uint8_t *s, uint16_t *restrict d,
-                            ptrdiff_t n, const uint32_t *wq)
+                            ptrdiff_t n, const uint16_t *wq)
 {
     h_fixed(s, d, n, wq, 7);
 }
 IMG_CLONES static void h_r10(const uint8_t *s, uint16_t *restrict d,
-                             ptrdiff_t n, const uint32_t *wq)
+                             ptrdiff_t n, const uint16_t *wq)
 {
     h_fixed(s, d, n, wq, 10);
 }
 
 /* Any radius: accumulate tap by tap over blocks of BLOCK bytes. */
 IMG_CLONES static void h_generic(const uint8_t *s, uint16_t *restrict d,
-                                 ptrdiff_t n, const uint32_t *wq, int r)
+                                 ptrdiff_t n, const uint16_t *wq, int r)
 {
     uint32_t acc[BLOCK];
     for (ptrdiff_t c0 = 0; c0 < n; c0 += BLOCK) {
@@ -249,39 +247,44 @@ IMG_CLONES static void h_generic(const uint8_t *s, uint16_t *restrict d,
     }
 }
 
-/* One row: border columns through the table, the interior straight.  The
- * unrolled radii store value * 128, the others value * 256 (see v_row). */
-static void h_row(const uint8_t *src, uint16_t *dst, int width,
-                  const struct img_kernel *kr, const int32_t *btab)
+/* A border column x: every tap through its row t of the index table. */
+static void h_border(const uint8_t *src, uint16_t *dst, const int32_t *t,
+                     const struct img_kernel *kr, int shift)
+{
+    for (int ch = 0; ch < 3; ch++) {
+        uint32_t acc = 0;
+        for (int j = 0; j < kr->k; j++)
+            acc += (uint32_t)kr->wq[j] * src[t[j] + ch];
+        dst[ch] = (uint16_t)((acc + (1u << (shift - 1))) >> shift);
+    }
+}
+
+/* Columns [x0, x1) of one source row into dst (dst[0] is column x0):
+ * border columns through the table, the interior straight.  The unrolled
+ * radii store value * 128, the others value * 256 (see v_row). */
+static void h_row(const uint8_t *src, uint16_t *dst, int width, int x0,
+                  int x1, const struct img_kernel *kr, const int32_t *btab)
 {
     int k = kr->k, r = kr->r, xl, xr;
     border_split(width, r, &xl, &xr);
-    const uint32_t *wq = kr->wq;
     const int shift = unrolled(r) ? 9 : 8;
-    int b = 0;
-    for (int x = 0; x < width; x++, b++) {
-        if (x == xl)
-            x = xr;
-        if (x >= width)
-            break;
-        const int32_t *t = btab + (size_t)b * k;
-        for (int ch = 0; ch < 3; ch++) {
-            uint32_t acc = 0;
-            for (int j = 0; j < k; j++)
-                acc += wq[j] * src[t[j] + ch];
-            dst[3 * x + ch] =
-                (uint16_t)((acc + (1u << (shift - 1))) >> shift);
-        }
-    }
-    ptrdiff_t c0 = 3 * (ptrdiff_t)xl, n = 3 * (ptrdiff_t)(xr - xl);
-    if (n == 0)
+    for (int x = x0; x < x1 && x < xl; x++)
+        h_border(src, dst + 3 * (x - x0), btab + (size_t)x * k, kr, shift);
+    for (int x = x0 > xr ? x0 : xr; x < x1; x++)
+        h_border(src, dst + 3 * (x - x0), btab + (size_t)(xl + x - xr) * k,
+                 kr, shift);
+    int i0 = x0 > xl ? x0 : xl, i1 = x1 < xr ? x1 : xr;
+    if (i1 <= i0)
         return;
+    const uint8_t *s = src + 3 * (ptrdiff_t)i0;
+    uint16_t *d = dst + 3 * (ptrdiff_t)(i0 - x0);
+    ptrdiff_t n = 3 * (ptrdiff_t)(i1 - i0);
     switch (r) {
-    case 2: h_r2(src + c0, dst + c0, n, wq); break;
-    case 5: h_r5(src + c0, dst + c0, n, wq); break;
-    case 7: h_r7(src + c0, dst + c0, n, wq); break;
-    case 10: h_r10(src + c0, dst + c0, n, wq); break;
-    default: h_generic(src + c0, dst + c0, n, wq, r); break;
+    case 2: h_r2(s, d, n, kr->wq); break;
+    case 5: h_r5(s, d, n, kr->wq); break;
+    case 7: h_r7(s, d, n, kr->wq); break;
+    case 10: h_r10(s, d, n, kr->wq); break;
+    default: h_generic(s, d, n, kr->wq, r); break;
     }
 }
 
@@ -292,14 +295,14 @@ static void h_row(const uint8_t *src, uint16_t *dst, int width,
  * 16 bits, and so does the total, which stays <= 32640 + 2 * bias + 64:
  * (acc >> 7) <= 255. */
 IMG_INLINE void v_fixed(const uint16_t *const *rows, uint8_t *restrict d,
-                        ptrdiff_t n, const uint32_t *wq, const int r)
+                        ptrdiff_t n, const uint16_t *wq, const int r)
 {
     uint16_t w[FIX_RMAX + 1];
     const uint16_t *p[2 * FIX_RMAX + 1];
     for (int j = 0; j <= 2 * r; j++)
         p[j] = rows[j];
     for (int j = 0; j <= r; j++)
-        w[j] = (uint16_t)wq[j];
+        w[j] = wq[j];
     const uint16_t bias = (uint16_t)((r + 1) / 2 + 64);
     for (ptrdiff_t c = 0; c < n; c++) {
         uint16_t acc = bias + mulhi(p[r][c], w[r]);
@@ -310,30 +313,30 @@ IMG_INLINE void v_fixed(const uint16_t *const *rows, uint8_t *restrict d,
 }
 
 IMG_CLONES static void v_r2(const uint16_t *const *rows, uint8_t *restrict d,
-                            ptrdiff_t n, const uint32_t *wq)
+                            ptrdiff_t n, const uint16_t *wq)
 {
     v_fixed(rows, d, n, wq, 2);
 }
 IMG_CLONES static void v_r5(const uint16_t *const *rows, uint8_t *restrict d,
-                            ptrdiff_t n, const uint32_t *wq)
+                            ptrdiff_t n, const uint16_t *wq)
 {
     v_fixed(rows, d, n, wq, 5);
 }
 IMG_CLONES static void v_r7(const uint16_t *const *rows, uint8_t *restrict d,
-                            ptrdiff_t n, const uint32_t *wq)
+                            ptrdiff_t n, const uint16_t *wq)
 {
     v_fixed(rows, d, n, wq, 7);
 }
 IMG_CLONES static void v_r10(const uint16_t *const *rows,
                              uint8_t *restrict d, ptrdiff_t n,
-                             const uint32_t *wq)
+                             const uint16_t *wq)
 {
     v_fixed(rows, d, n, wq, 10);
 }
 
 IMG_CLONES static void v_generic(const uint16_t *const *rows,
                                  uint8_t *restrict d, ptrdiff_t n,
-                                 const uint32_t *wq, int r)
+                                 const uint16_t *wq, int r)
 {
     uint32_t acc[BLOCK];
     for (ptrdiff_t c0 = 0; c0 < n; c0 += BLOCK) {
@@ -376,27 +379,35 @@ void img_blur_separable(const uint8_t *in, uint8_t *out, int width,
     const uint16_t *rows[IMG_KMAX];
     if (ws->btab_width != width)
         build_btab(ws, width, k);
-    for (int s = 0; s < k; s++)
-        ws->tag[s] = -1;
-    /* Source row s lives in ring slot s % k.  The k rows one output row
+    /* Vertical strips of ws->strip columns, each slid down the image.
+     * Source row s lives in ring slot s % k.  The k rows one output row
      * needs always span at most k consecutive source rows (or all of them,
      * when height <= k), so they never share a slot, and each source row
      * is filtered once as the window slides down. */
-    for (int y = 0; y < height; y++) {
-        for (int j = 0; j < k; j++) {
-            int s = img_reflect101((long long)y + j - r, height);
-            int slot = s % k;
-            uint16_t *ring_row = ws->ring + (size_t)slot * ws->stride;
-            if (ws->tag[slot] != s) {
-                h_row(in + (size_t)s * rb, ring_row, width, kr, ws->btab);
-                ws->tag[slot] = s;
+    for (int x0 = 0; x0 < width; x0 += ws->strip) {
+        int x1 = width - x0 > ws->strip ? x0 + ws->strip : width;
+        ptrdiff_t n = 3 * (ptrdiff_t)(x1 - x0);
+        for (int s = 0; s < k; s++)
+            ws->tag[s] = -1;
+        for (int y = 0; y < height; y++) {
+            int inside = y >= r && y + r < height;
+            for (int j = 0; j < k; j++) {
+                int s = inside ? y + j - r
+                               : img_reflect101((long long)y + j - r, height);
+                int slot = s % k;
+                uint16_t *ring_row = ws->ring + (size_t)slot * ws->stride;
+                if (ws->tag[slot] != s) {
+                    h_row(in + (size_t)s * rb, ring_row, width, x0, x1, kr,
+                          ws->btab);
+                    ws->tag[slot] = s;
+                }
+                rows[j] = ring_row;
             }
-            rows[j] = ring_row;
+            uint8_t *o = out + (size_t)y * rb + 3 * (size_t)x0;
+            v_row(rows, o, n, kr);
+            if (hist)
+                img_hist_add(hist, o, (size_t)(x1 - x0));
         }
-        uint8_t *o = out + (size_t)y * rb;
-        v_row(rows, o, (ptrdiff_t)rb, kr);
-        if (hist)
-            img_hist_add(hist, o, (size_t)width);
     }
 }
 
@@ -426,164 +437,4 @@ void img_blur_direct(const uint8_t *in, uint8_t *out, int width, int height,
             }
         }
     }
-}
-
-/* ------------------------------------------------------------ brightness */
-
-IMG_CLONES void img_brightness(uint8_t *px, size_t n, int offset)
-{
-    if (offset >= 0) {
-        unsigned o = offset > 255 ? 255u : (unsigned)offset;
-        for (size_t i = 0; i < n; i++) {
-            unsigned v = px[i] + o;
-            px[i] = (uint8_t)(v > 255 ? 255 : v);
-        }
-    } else {
-        unsigned o = offset < -255 ? 255u : (unsigned)-offset;
-        for (size_t i = 0; i < n; i++)
-            px[i] = (uint8_t)(px[i] > o ? px[i] - o : 0);
-    }
-}
-
-static uint8_t bright1(int v, int offset)
-{
-    long t = (long)v + offset;
-    return (uint8_t)(t < 0 ? 0 : t > 255 ? 255 : t);
-}
-
-/* --------------------------------------------------------- equalisation */
-
-/* Fold before any 32-bit partial counter could overflow. */
-#define HIST_FOLD_PIXELS ((uint64_t)UINT32_MAX)
-
-static void hist_fold(struct img_hist *h)
-{
-    for (int cp = 0; cp < 4; cp++)
-        for (int c = 0; c < 3; c++)
-            for (int v = 0; v < 256; v++)
-                h->total[c][v] += h->part[cp][c][v];
-    memset(h->part, 0, sizeof h->part);
-    h->pending = 0;
-}
-
-void img_hist_reset(struct img_hist *h)
-{
-    memset(h, 0, sizeof *h);
-}
-
-static void hist_count(uint32_t part[4][3][256], const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    /* Four pixels per step, each to its own copy of the tables. */
-    for (; i + 4 <= n; i += 4, p += 12) {
-        part[0][0][p[0]]++; part[0][1][p[1]]++; part[0][2][p[2]]++;
-        part[1][0][p[3]]++; part[1][1][p[4]]++; part[1][2][p[5]]++;
-        part[2][0][p[6]]++; part[2][1][p[7]]++; part[2][2][p[8]]++;
-        part[3][0][p[9]]++; part[3][1][p[10]]++; part[3][2][p[11]]++;
-    }
-    for (; i < n; i++, p += 3) {
-        part[0][0][p[0]]++; part[0][1][p[1]]++; part[0][2][p[2]]++;
-    }
-}
-
-void img_hist_add(struct img_hist *h, const uint8_t *rgb, size_t npix)
-{
-    while (npix > 0) {
-        uint64_t room = HIST_FOLD_PIXELS - h->pending;
-        size_t m = npix < room ? npix : (size_t)room;
-        hist_count(h->part, rgb, m);
-        h->pending += m;
-        rgb += 3 * m;
-        npix -= m;
-        if (h->pending == HIST_FOLD_PIXELS)
-            hist_fold(h);
-    }
-}
-
-void img_hist_get(struct img_hist *h, uint64_t out[3][256])
-{
-    hist_fold(h);
-    memcpy(out, h->total, sizeof h->total);
-}
-
-void img_eq_lut(const uint64_t hist[256], uint8_t lut[256])
-{
-    uint64_t n = 0;
-    int vmin = -1;
-    for (int v = 0; v < 256; v++) {
-        if (vmin < 0 && hist[v] > 0)
-            vmin = v;
-        n += hist[v];
-    }
-    if (vmin < 0 || hist[vmin] == n) { /* empty, or a single value */
-        for (int v = 0; v < 256; v++)
-            lut[v] = (uint8_t)v;
-        return;
-    }
-    uint64_t cdf_min = hist[vmin], den = n - cdf_min, cdf = 0;
-    for (int v = 0; v < 256; v++) {
-        cdf += hist[v];
-        if (v < vmin) {
-            lut[v] = 0;
-            continue;
-        }
-        /* round half up of num * 255 / den, exactly */
-        uint64_t num = cdf - cdf_min;
-        lut[v] = (uint8_t)((2 * num * 255 + den) / (2 * den));
-    }
-}
-
-void img_apply_lut(uint8_t *rgb, size_t npix, const uint8_t lut[3][256])
-{
-    const uint8_t *l0 = lut[0], *l1 = lut[1], *l2 = lut[2];
-    for (size_t i = 0; i < npix; i++, rgb += 3) {
-        uint8_t a = l0[rgb[0]], b = l1[rgb[1]], c = l2[rgb[2]];
-        rgb[0] = a;
-        rgb[1] = b;
-        rgb[2] = c;
-    }
-}
-
-void img_equalize(uint8_t *rgb, size_t npix)
-{
-    struct img_hist h;
-    uint64_t tot[3][256];
-    uint8_t lut[3][256];
-    img_hist_reset(&h);
-    img_hist_add(&h, rgb, npix);
-    img_hist_get(&h, tot);
-    for (int c = 0; c < 3; c++)
-        img_eq_lut(tot[c], lut[c]);
-    img_apply_lut(rgb, npix, lut);
-}
-
-/* -------------------------------------------------------------- pipeline */
-
-void img_pipeline(const uint8_t *in, uint8_t *out, int width, int height,
-                  const struct img_kernel *kr, enum blur_mode mode,
-                  int brightness, struct img_ws *ws)
-{
-    size_t npix = (size_t)width * (size_t)height;
-    uint64_t tot[3][256];
-    uint8_t lut[3][256], eq[256], bl[256];
-    img_hist_reset(&ws->hist);
-    if (mode == BLUR_DIRECT) {
-        img_blur_direct(in, out, width, height, kr);
-        img_hist_add(&ws->hist, out, npix);
-    } else {
-        img_blur_separable(in, out, width, height, kr, ws, &ws->hist);
-    }
-    img_hist_get(&ws->hist, tot);
-    for (int v = 0; v < 256; v++)
-        bl[v] = bright1(v, brightness);
-    for (int c = 0; c < 3; c++) {
-        /* the histogram the brightened image would have */
-        uint64_t hb[256] = {0};
-        for (int v = 0; v < 256; v++)
-            hb[bl[v]] += tot[c][v];
-        img_eq_lut(hb, eq);
-        for (int v = 0; v < 256; v++)
-            lut[c][v] = eq[bl[v]];
-    }
-    img_apply_lut(out, npix, lut);
 }

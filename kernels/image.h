@@ -33,8 +33,9 @@ struct img_kernel {
     int r;          /* radius, (k - 1) / 2 */
     double sigma;   /* 0.3 * ((k - 1) / 2 - 1) + 0.8 (OpenCV's rule) */
     double w[IMG_KMAX];   /* 1-D weights g(x) normalised to sum 1 */
-    uint32_t wq[IMG_KMAX]; /* w in Q16, summing exactly to 65536: the
-                              rounding residue is put on the centre tap */
+    uint16_t wq[IMG_KMAX]; /* w in Q16, summing exactly to 65536 (the
+                              rounding residue is put on the centre tap);
+                              every weight is < 1, so each fits 16 bits */
 };
 
 /* Kernel size for a complexity (>= 1); 0 when out of range. */
@@ -67,9 +68,12 @@ void img_hist_get(struct img_hist *h, uint64_t out[3][256]);
 struct img_ws {
     int max_width;     /* widest image this workspace serves */
     int k;             /* the kernel size it was made for */
+    int strip;         /* columns per vertical strip: the blur slides
+                          down the image one strip at a time, so the
+                          ring's k rows (of one strip) stay in L1 */
     size_t stride;     /* uint16 elements from one ring row to the next:
-                          3 * max_width rounded up to a multiple of 32 */
-    uint16_t *ring;    /* k horizontally filtered rows, each value * 256 */
+                          3 * strip rounded up to a multiple of 32 */
+    uint16_t *ring;    /* k horizontally filtered strip rows */
     int *tag;          /* tag[slot]: source row held by ring slot, or -1 */
     int32_t *btab;     /* reflect-101 byte offsets of the border columns:
                           (2r) columns x k taps, built per image width */
@@ -129,5 +133,20 @@ int img_task_dims(const struct workload *w, size_t i, int *width,
  * (kernels/ppm.c) */
 int img_write_ppm(const char *path, const uint8_t *rgb, int width,
                   int height);
+
+/* For kernels/image*.c: compile a hot loop for AVX2 and for the baseline,
+ * the right one picked at load time (GCC/clang on x86-64 ELF; elsewhere,
+ * or with -DIMG_NO_CLONES, a plain function). */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && \
+    !defined(IMG_NO_CLONES)
+#if defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define IMG_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#endif
+#ifndef IMG_CLONES
+#define IMG_CLONES
+#endif
 
 #endif

@@ -1,0 +1,54 @@
+# tests/e2e/lib.sh: helpers for end-to-end tests of the real binary.
+# Sourced by each tests/e2e/t_*.sh; tests/e2e/run.sh runs them all and
+# prints the closing "N passed, N failed" line.
+#
+#   ok NAME CMD...            passes when CMD exits 0
+#   expect_exit CODE NAME CMD...   passes when CMD exits with CODE
+#   jq_py FILE EXPR           prints a Python expression over the JSON in
+#                             FILE, bound as `r` (e.g. 'r["runs"][0]["status"]')
+#   skip NAME WHY             records a skipped check with its reason
+# Results go to $E2E_RESULTS (one line per check).  $PB is the binary,
+# $TMPD a scratch directory removed at exit.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PB=${PB:-$ROOT/build/parbench}
+E2E_RESULTS=${E2E_RESULTS:-/dev/null}
+TMPD=$(mktemp -d /tmp/parbench-e2e.XXXXXX)
+trap 'rm -rf "$TMPD"' EXIT
+_script=$(basename "$0" .sh)
+
+_record() { # status name [detail]
+    printf '%s %s: %s\n' "$1" "$_script" "$2" >>"$E2E_RESULTS"
+    case $1 in
+    PASS) printf 'ok   - %s\n' "$2" ;;
+    SKIP) printf 'skip - %s (%s)\n' "$2" "${3:-}" ;;
+    *) printf 'FAIL - %s%s\n' "$2" "${3:+: $3}" ;;
+    esac
+}
+
+ok() {
+    local name=$1; shift
+    local out
+    if out=$("$@" 2>&1); then _record PASS "$name"
+    else _record FAIL "$name" "exit $? from: $*; output: $(printf '%s' "$out" | tail -c 600)"; fi
+}
+
+expect_exit() {
+    local code=$1 name=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" = "$code" ]; then _record PASS "$name"
+    else _record FAIL "$name" "expected exit $code, got $rc from: $*; output: $(printf '%s' "$out" | tail -c 600)"; fi
+}
+
+skip() { _record SKIP "$1" "$2"; }
+
+jq_py() {
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# eq NAME EXPECTED ACTUAL
+eq() {
+    if [ "$2" = "$3" ]; then _record PASS "$1"
+    else _record FAIL "$1" "expected '$2', got '$3'"; fi
+}
