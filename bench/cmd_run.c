@@ -11,6 +11,7 @@
 #include "bench/commands.h"
 #include "bench/config.h"
 #include "bench/dump.h"
+#include "bench/execute.h"
 #include "bench/report.h"
 #include "bench/run.h"
 
@@ -46,14 +47,16 @@ int cmd_run(int argc, char **argv)
         run_cleanup(&st);
         return pb_usage_error("run: %s", err);
     }
-    if (plan.dump && dump_prepare(plan.dump, err, sizeof err)) {
+    struct limit_state ls;
+    if ((plan.dump && dump_prepare(plan.dump, err, sizeof err)) ||
+        execute_prepare(&plan, &ls, err, sizeof err)) {
         run_cleanup(&st);
         return pb_usage_error("run: %s", err);
     }
 
     cJSON *doc = report_new();
     int failed = 0;
-    cJSON *run = run_execute(&st, &failed);
+    cJSON *run = execute_run(&st, &ls, &failed);
     run_cleanup(&st);
     cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "runs"), run);
     if (!plan.quiet)

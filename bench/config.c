@@ -2,6 +2,7 @@
  * into a checked run plan.  Every option is one row: adding an option means
  * adding a row (and the field it fills). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ enum opt_type {
     OT_SIZE,     /* uint64_t bytes, >= min */
     OT_DURATION, /* double seconds */
     OT_FLAG,     /* int, no value */
+    OT_NUMBER,   /* double within [min, max] */
 };
 
 struct opt {
@@ -29,8 +31,8 @@ struct opt {
 
 #define F(field) offsetof(struct run_config, field)
 static const struct opt opts[] = {
-    {"workload", OT_STR, F(workload), 0, 0, "NAME", "image|prime|spin (default image)"},
-    {"runner", OT_STR, F(runner), 0, 0, "NAME", "single|pthreads|fork (default single)"},
+    {"workload", OT_STR, F(workload), 0, 0, "NAME", "image|prime|url|spin (default image)"},
+    {"runner", OT_STR, F(runner), 0, 0, "NAME", "single|pthreads|fork|async (default single)"},
     {"workers", OT_UINT, F(workers), 1, 4096, "N", "workers (default: the CPUs this process may use)"},
     {"tasks", OT_UINT, F(tasks), 1, 10000000, "N", "tasks the work is split into (default 10)"},
     {"repeat", OT_UINT, F(repeat), 1, 100000, "N", "measured repetitions (default 5)"},
@@ -45,8 +47,17 @@ static const struct opt opts[] = {
     {"limit", OT_UINT, F(limit), 2, INT64_MAX, "N", "prime: sum the primes below N (default 1000000)"},
     {"duration", OT_DURATION, F(duration), 0, 0, "TIME", "spin: compute time per task (default 10ms)"},
     {"spin-iters", OT_UINT, F(spin_iters), 1, INT64_MAX, "N", "spin: iterations per task (default: calibrated)"},
+    {"urls", OT_STR, F(urls), 0, 0, "FILE", "url: URLs, one a line, # comments (default: embedded server, --tasks paths)"},
+    {"timeout", OT_DURATION, F(timeout), 0, 0, "TIME", "url: per-request timeout (default 10s)"},
+    {"latency", OT_DURATION, F(latency), 0, 0, "TIME", "url: embedded server's delay per response (default 50ms)"},
+    {"jitter", OT_DURATION, F(jitter), 0, 0, "TIME", "url: delay spread, uniform +-TIME per path (default 0)"},
+    {"body", OT_SIZE, F(body), 1, SERVE_BODY_MAX, "SIZE", "url: embedded server's body size (default 64KiB)"},
     {"transfer", OT_STR, F(transfer), 0, 0, "MODE", "fork: shared|copy (default shared)"},
     {"schedule", OT_STR, F(schedule), 0, 0, "MODE", "dynamic|static (default dynamic)"},
+    {"cpus", OT_NUMBER, F(cpus), 0, 4096, "X", "limit the run to X CPUs of time (CFS quota, fractional like docker --cpus)"},
+    {"memory", OT_SIZE, F(memory), 1, 0, "SIZE", "limit the run's memory, driver and workers together (like docker -m)"},
+    {"cpuset", OT_STR, F(cpuset), 0, 0, "LIST", "run on these CPUs only, e.g. 0-1,4"},
+    {"bind", OT_STR, F(bind), 0, 0, "MODE", "none|core|pu: pin worker k to core/PU k (hwloc) (default none)"},
     {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no summary on standard error"},
 };
 #undef F
@@ -68,6 +79,8 @@ void config_defaults(struct run_config *c)
     c->limit = 1000000;
     c->duration = 0.01;
     c->timeout = 10;
+    c->latency = 0.05;
+    c->body = 64 * 1024;
 }
 
 static const struct opt *find_opt(const char *name)
@@ -114,9 +127,18 @@ int config_set(struct run_config *c, const char *name, const char *value,
                      value, (long long)o->min);
             rc = -EINVAL;
         }
+        if (!rc && o->max && *(uint64_t *)field > (uint64_t)o->max) {
+            snprintf(sub, sizeof sub, "'%s': must be at most %lld bytes",
+                     value, (long long)o->max);
+            rc = -EINVAL;
+        }
         break;
     case OT_DURATION:
         rc = pb_parse_duration(value, field, sub, sizeof sub);
+        break;
+    case OT_NUMBER:
+        rc = pb_parse_number(value, (double)o->min, (double)o->max, field,
+                             sub, sizeof sub);
         break;
     }
     if (rc) {
@@ -125,6 +147,8 @@ int config_set(struct run_config *c, const char *name, const char *value,
     }
     if (strcmp(name, "workers") == 0)
         c->workers_set = 1;
+    if (strcmp(name, "tasks") == 0)
+        c->tasks_set = 1;
     return 0;
 }
 
@@ -259,6 +283,29 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
         snprintf(err, errlen, "--dump works with the image workload only");
         return -EINVAL;
     }
+    int bind = c->bind ? lookup((const char *const[]){"none", "core", "pu"}, 3,
+                                c->bind) : BIND_NONE;
+    if (bind < 0) {
+        snprintf(err, errlen, "--bind: unknown mode '%s' (none|core|pu)",
+                 c->bind);
+        return -EINVAL;
+    }
+    if (c->cpus > 0 && c->cpus < 0.01) {
+        snprintf(err, errlen, "--cpus %g: at least 0.01", c->cpus);
+        return -EINVAL;
+    }
+    p->limits = (struct limit_req){.cpus = c->cpus, .memory = c->memory,
+                                   .cpuset = c->cpuset,
+                                   .bind = (enum bind_mode)bind};
+    if (bind != BIND_NONE) {
+        p->ro.bind_worker = limits_bind_worker;
+        p->ro.bind_arg = &p->limits.bind;
+    }
+    int is_url = strcmp(wo->name, "url") == 0;
+    if (is_url && !(c->timeout > 0)) {
+        snprintf(err, errlen, "--timeout must be positive");
+        return -EINVAL;
+    }
     p->runner = r;
     p->w.ops = wo;
     p->w.p = (struct wl_params){
@@ -267,10 +314,17 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
         .blur = (enum blur_mode)blur, .brightness = (int)c->brightness,
         .limit = c->limit, .duration_s = c->duration,
         .spin_iters = c->spin_iters, .urls_file = c->urls,
-        .timeout_s = c->timeout,
+        .timeout_s = c->timeout, .tasks_given = c->tasks_set,
+    };
+    p->embedded_server = is_url && !c->urls;
+    p->server = (struct serve_config){
+        .bind = "127.0.0.1", .port = 0, .latency_s = c->latency,
+        .jitter_s = c->jitter, .body_bytes = c->body, .seed = c->seed,
     };
     p->ro.workers = c->workers_set ? (unsigned)c->workers
                                    : host_effective_cpus();
+    if (!c->workers_set && c->cpus > 0 && p->ro.workers > ceil(c->cpus))
+        p->ro.workers = (unsigned)ceil(c->cpus);
     if (r->max_workers && p->ro.workers > r->max_workers)
         p->ro.workers = r->max_workers;
     p->ro.transfer = t;

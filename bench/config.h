@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bench/limits.h"
+#include "bench/serve.h"
 #include "kernels/workload.h"
 #include "runners/runner.h"
 
@@ -18,8 +20,14 @@ struct run_config {
     uint64_t spin_iters;
     int64_t brightness;
     double duration, timeout;
+    double latency, jitter; /* url: embedded server's delay and its spread */
+    uint64_t body;          /* url: embedded server's body size */
+    double cpus;           /* --cpus, 0 = no limit */
+    uint64_t memory;       /* --memory bytes, 0 = no limit */
+    const char *cpuset, *bind;
     int quiet;
     int workers_set; /* --workers given (else: the CPUs we may use) */
+    int tasks_set;   /* --tasks given (url checks it against --urls) */
 };
 
 /* A configuration checked and turned into what bench/run.c executes. */
@@ -28,9 +36,14 @@ struct run_plan {
     struct workload w;       /* ops + params; plan built by setup later */
     struct run_options ro;
     unsigned repeat, warmup;
+    struct limit_req limits; /* --cpus --memory --cpuset --bind */
     const char *output;      /* NULL: JSON to standard output */
     const char *dump;        /* --dump DIR or NULL */
     int quiet;
+    /* url without --urls: cmd_run starts `parbench serve` with this
+     * configuration and points w.p.base_url at it. */
+    int embedded_server;
+    struct serve_config server;
 };
 
 void config_defaults(struct run_config *c);

@@ -182,6 +182,29 @@ int pb_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
     return 0;
 }
 
+int pb_parse_number(const char *s, double min, double max, double *out,
+                    char *err, size_t errlen)
+{
+    uint64_t m;
+    int sc;
+    const char *rest;
+    int r = parse_decimal(s, &m, &sc, &rest);
+    if (r || *rest) {
+        if (!r)
+            r = -1;
+        return number_prefix_error(s, r, "number", err, errlen);
+    }
+    double v = (double)m;
+    for (int k = 0; k < sc; k++)
+        v /= 10;
+    if (v < min || v > max) {
+        snprintf(err, errlen, "'%s' is out of range (%g..%g)", s, min, max);
+        return -ERANGE;
+    }
+    *out = v;
+    return 0;
+}
+
 void pb_format_size(uint64_t b, char *buf, size_t n)
 {
     static const struct unit show[] = {

@@ -16,6 +16,9 @@ int pb_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 /* Decimal signed integer in [min, max]. */
 int pb_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
                  char *err, size_t errlen);
+/* Plain decimal number (digits[.digits]) in [min, max]: --cpus 1.5. */
+int pb_parse_number(const char *s, double min, double max, double *out,
+                    char *err, size_t errlen);
 /* Format bytes as "100MB" / "64KiB" when exact, else plain bytes. */
 void pb_format_size(uint64_t bytes, char *buf, size_t n);
 #endif

@@ -231,7 +231,7 @@ static void add_summary(cJSON *run, const struct rep *reps, size_t n)
     free(x);
 }
 
-static cJSON *config_json(struct run_state *s, cJSON *run)
+cJSON *run_config_json(struct run_state *s, cJSON *run)
 {
     struct run_plan *p = s->plan;
     const struct workload *w = &p->w;
@@ -275,7 +275,7 @@ cJSON *run_execute(struct run_state *s, int *status)
 {
     struct run_plan *p = s->plan;
     cJSON *run = cJSON_CreateObject();
-    config_json(s, run);
+    run_config_json(s, run);
     cJSON *reps_json = cJSON_CreateArray();
     char err[256] = "";
     const char *st = "ok";

@@ -26,6 +26,9 @@ int run_setup(struct run_state *s, struct run_plan *p, char *err,
  * 0 for "ok", 1 for any other status. */
 cJSON *run_execute(struct run_state *s, int *status);
 void run_cleanup(struct run_state *s);
+/* Add the configuration part of a run object (workload, runner, workers,
+ * tasks, params, limits) to run; returns its params object. */
+cJSON *run_config_json(struct run_state *s, cJSON *run);
 /* One line per run for people, on f. */
 void run_print_summary(FILE *f, const cJSON *run);
 #endif

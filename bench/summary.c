@@ -58,7 +58,9 @@ void run_print_summary(FILE *f, const cJSON *run)
                                     ? str(res, "checksum") : "-");
     if (cJSON_IsNumber(val))
         fprintf(f, "   value %.0f", val->valuedouble);
-    fprintf(f, "   setup %.3f s\n", num(run, "setup_s"));
+    if (isfinite(num(run, "setup_s")))
+        fprintf(f, "   setup %.3f s", num(run, "setup_s"));
+    fputc('\n', f);
     const cJSON *e = cJSON_GetObjectItem(run, "error");
     if (cJSON_IsString(e))
         fprintf(f, "  error: %s\n", e->valuestring);

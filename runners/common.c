@@ -38,3 +38,8 @@ void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,
     *lo = ntasks * k / n;
     *hi = ntasks * (k + 1) / n;
 }
+
+int runner_bind_worker(const struct run_options *o, unsigned worker)
+{
+    return o->bind_worker ? o->bind_worker(o->bind_arg, worker) : 0;
+}

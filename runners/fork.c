@@ -168,7 +168,8 @@ static void worker_main(struct pool *p, unsigned id, int in_fd, int out_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     void *ctx = NULL;
-    int ok = !p->w->ops->worker_init || p->w->ops->worker_init(p->w, &ctx) == 0;
+    int ok = runner_bind_worker(p->o, id) == 0 &&
+             (!p->w->ops->worker_init || p->w->ops->worker_init(p->w, &ctx) == 0);
     char c = ok ? 'r' : 'f';
     if (write_full(p->ready_pipe[1], &c, 1) != 0 || !ok)
         _exit(3);

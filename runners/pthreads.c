@@ -57,7 +57,8 @@ static void *thread_main(void *arg)
     struct worker *me = arg;
     struct pool *p = me->pool;
     void *ctx = NULL;
-    if (p->w->ops->worker_init && p->w->ops->worker_init(p->w, &ctx) != 0)
+    if (runner_bind_worker(p->o, me->id) != 0 ||
+        (p->w->ops->worker_init && p->w->ops->worker_init(p->w, &ctx) != 0))
         atomic_store(&p->init_failed, 1);
 
     pthread_mutex_lock(&p->mu);

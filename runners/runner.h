@@ -39,6 +39,11 @@ struct run_options {
     const char *hostfile;
     const char *launcher;
     const char *launcher_exec;
+    /* --bind: called by each worker (thread or process) before its first
+     * task, with its index; NULL when workers are not bound.  bench/
+     * implements it with hwloc, so runners stay free of topology code. */
+    int (*bind_worker)(const void *arg, unsigned worker);
+    const void *bind_arg;
 };
 
 /* Task inputs and outputs, prepared by bench/ before the timed region.
@@ -111,6 +116,9 @@ const struct runner *runner_find(const char *name);
 void runner_exec_task(const struct workload *w, void *ctx,
                       const struct task_data *d, size_t i, double t0,
                       int32_t worker, struct task_record *rec);
+/* Bind the calling thread as worker k when --bind asks for it (no-op
+ * otherwise); returns 0 or -errno. */
+int runner_bind_worker(const struct run_options *o, unsigned worker);
 /* Block of tasks [*lo, *hi) for worker k of n under static scheduling. */
 void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,
                          size_t *hi);

@@ -1,0 +1,89 @@
+/* bench/execute.c: one configuration, in-process or under limits.
+ *
+ * Without limits the run happens in this process.  With limits it happens
+ * in a child inside the run's cgroups (bench/isolate.c) and this process
+ * only records: the run object comes back as JSON, or, when the child was
+ * killed (the OOM killer, a crash), this process writes the run object
+ * itself with the cause.  A worker killed by the OOM killer while the
+ * child survives also counts as "oom": the cgroup's OOM-kill counter says
+ * so. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/execute.h"
+#include "bench/parse.h"
+
+int execute_prepare(struct run_plan *p, struct limit_state *ls, char *err,
+                    size_t errlen)
+{
+    memset(ls, 0, sizeof *ls);
+    snprintf(ls->mechanism, sizeof ls->mechanism, "none");
+    if (!limits_active(&p->limits))
+        return 0;
+    return limits_prepare(ls, &p->limits, err, errlen);
+}
+
+struct body_arg {
+    struct run_state *s;
+    int failed;
+};
+
+static cJSON *body(void *arg)
+{
+    struct body_arg *b = arg;
+    return run_execute(b->s, &b->failed);
+}
+
+static void set_str(cJSON *o, const char *k, const char *v)
+{
+    cJSON_DeleteItemFromObject(o, k);
+    cJSON_AddStringToObject(o, k, v);
+}
+
+cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
+{
+    if (!limits_active(&ls->req)) {
+        cJSON *run = run_execute(s, failed);
+        return run;
+    }
+    struct body_arg b = {.s = s};
+    char err[300];
+    int sig = 0;
+    cJSON *run = isolate_run(ls, body, &b, &sig, err, sizeof err);
+    uint64_t ooms = limits_oom_kills(ls);
+    uint64_t peak = limits_memory_peak(ls);
+    if (!run) {
+        run = cJSON_CreateObject();
+        run_config_json(s, run);
+        cJSON_AddStringToObject(run, "status", "failed");
+        cJSON_AddStringToObject(run, "error", err);
+        cJSON *res = cJSON_AddObjectToObject(run, "result");
+        cJSON_AddNullToObject(res, "checksum");
+        cJSON_AddNullToObject(res, "value");
+        cJSON_AddArrayToObject(run, "repetitions");
+        cJSON_AddObjectToObject(run, "summary");
+    }
+    const cJSON *st = cJSON_GetObjectItem(run, "status");
+    int ok = cJSON_IsString(st) && !strcmp(st->valuestring, "ok");
+    if (!ok && (ooms > 0 || (sig == SIGKILL && ls->req.memory))) {
+        char lim[32], msg[600];
+        pb_format_size(ls->req.memory, lim, sizeof lim);
+        const cJSON *e = cJSON_GetObjectItem(run, "error");
+        snprintf(msg, sizeof msg, "out of memory: the run exceeded its "
+                 "memory limit of %s (%s; %llu OOM kill%s): %s", lim,
+                 ls->mechanism, (unsigned long long)ooms, ooms == 1 ? "" : "s",
+                 cJSON_IsString(e) ? e->valuestring : "killed");
+        set_str(run, "status", "oom");
+        set_str(run, "error", msg);
+    }
+    cJSON *lj = limits_json(ls);
+    if (peak)
+        cJSON_AddNumberToObject(lj, "cgroup_memory_peak_bytes", (double)peak);
+    cJSON_DeleteItemFromObject(run, "limits");
+    cJSON_AddItemToObject(run, "limits", lj);
+    limits_cleanup(ls);
+    st = cJSON_GetObjectItem(run, "status");
+    *failed = !(cJSON_IsString(st) && !strcmp(st->valuestring, "ok"));
+    return run;
+}
