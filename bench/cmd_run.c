@@ -3,7 +3,14 @@
  * Everything that can be bad input is checked before anything is written:
  * options, names, combinations, workload parameters, the output path and the
  * dump directory.  Only then does the run start; from there on a failure is
- * recorded in the report (status, error) and the exit code is 1. */
+ * recorded in the report (status, error) and the exit code is 1.
+ *
+ * The url workload without --urls needs the embedded HTTP server: it is
+ * started as a child (bench/server_proc.c) once the options are known to be
+ * good, before the workload's setup (which builds URLs from its port), and
+ * stopped before the report is written, on every path out.  While it runs,
+ * SIGINT/SIGTERM stop it and exit 130/143.  It runs outside the run's
+ * limits: it stands for remote machines, not for the work measured. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +21,7 @@
 #include "bench/execute.h"
 #include "bench/report.h"
 #include "bench/run.h"
+#include "bench/server_proc.h"
 
 int pb_usage_error(const char *fmt, ...)
 {
@@ -42,15 +50,25 @@ int cmd_run(int argc, char **argv)
         report_check_output(plan.output, err, sizeof err))
         return pb_usage_error("run: %s", err);
 
+    struct server_proc srv = {0};
+    if (plan.embedded_server) {
+        if (server_proc_start(&srv, &plan.server, err, sizeof err)) {
+            fprintf(stderr, "parbench: run: embedded server: %s\n", err);
+            return 1;
+        }
+        plan.w.p.base_url = srv.base_url;
+    }
     struct run_state st;
     if (run_setup(&st, &plan, err, sizeof err)) {
         run_cleanup(&st);
+        server_proc_stop(&srv);
         return pb_usage_error("run: %s", err);
     }
     struct limit_state ls;
     if ((plan.dump && dump_prepare(plan.dump, err, sizeof err)) ||
         execute_prepare(&plan, &ls, err, sizeof err)) {
         run_cleanup(&st);
+        server_proc_stop(&srv);
         return pb_usage_error("run: %s", err);
     }
 
@@ -58,6 +76,7 @@ int cmd_run(int argc, char **argv)
     int failed = 0;
     cJSON *run = execute_run(&st, &ls, &failed);
     run_cleanup(&st);
+    server_proc_stop(&srv);
     cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "runs"), run);
     if (!plan.quiet)
         run_print_summary(stderr, run);

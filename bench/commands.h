@@ -7,6 +7,8 @@
 int cmd_run(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Print "parbench: <msg>" on stderr; returns 2 for `return usage(...)`. */
 int pb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,7 +16,9 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "one configuration, warm-up + repetitions -> report"},
+    {"matrix", cmd_matrix, "a grid of configurations from a JSON file -> one report"},
     {"info", cmd_info, "host, topology and effective limits as JSON"},
+    {"serve", cmd_serve, "the loopback HTTP server used by the url workload"},
     {"list", cmd_list, "runners and workloads, and why any is unavailable"},
 };
 #define NCMD (sizeof commands / sizeof *commands)

@@ -256,6 +256,22 @@ cJSON *run_config_json(struct run_state *s, cJSON *run)
         cJSON_AddNumberToObject(par, "limit", (double)w->p.limit);
     } else if (strcmp(name, "spin") == 0) {
         cJSON_AddNumberToObject(par, "duration_s", w->p.duration_s);
+    } else if (strcmp(name, "url") == 0) {
+        /* "urls": the file, or "embedded"; the server's settings only when
+         * it was ours (a file's servers are not ours to describe). */
+        cJSON_AddStringToObject(par, "urls", w->p.urls_file ? w->p.urls_file
+                                                           : "embedded");
+        cJSON_AddNumberToObject(par, "timeout_s", w->p.timeout_s);
+        if (p->embedded_server) {
+            cJSON_AddNumberToObject(par, "latency_s", p->server.latency_s);
+            cJSON_AddNumberToObject(par, "jitter_s", p->server.jitter_s);
+            cJSON_AddNumberToObject(par, "body_bytes",
+                                    (double)p->server.body_bytes);
+        } else {
+            cJSON_AddNullToObject(par, "latency_s");
+            cJSON_AddNullToObject(par, "jitter_s");
+            cJSON_AddNullToObject(par, "body_bytes");
+        }
     }
     if (w->ops->describe && s->setup_done) {
         const char *keys[16];
@@ -293,7 +309,13 @@ cJSON *run_execute(struct run_state *s, int *status)
         snprintf(err, sizeof err, "%s", s->error);
         st = "failed";
     }
-    for (unsigned k = 0; !strcmp(st, "ok") && k < p->warmup + p->repeat; k++) {
+    /* Failed tasks (a URL answering 404) make the run "partial" but do not
+     * stop it: the repetitions still run and are reported, so each task's
+     * error reaches the report even when the warm-up met it first.  A
+     * runner failure ("failed") stops it. */
+    int first_partial = 0;
+    for (unsigned k = 0; strcmp(st, "failed") != 0 && k < p->warmup + p->repeat;
+         k++) {
         int measured = k >= p->warmup;
         struct rep r;
         cJSON *rj = NULL;
@@ -310,7 +332,9 @@ cJSON *run_execute(struct run_state *s, int *status)
             value = 0;
             for (size_t i = 0; i < n; i++)
                 value += recs[i].res.value;
-        } else if (r.checksum != checksum && !r.failed_tasks) {
+            first_partial = r.failed_tasks != 0;
+        } else if (r.checksum != checksum && !r.failed_tasks &&
+                   !first_partial) {
             snprintf(err, sizeof err, "checksum differs between repetitions "
                      "(%016" PRIx64 " then %016" PRIx64 ")", checksum,
                      r.checksum);

@@ -128,11 +128,7 @@ int main(int argc, char **argv)
     memcpy(in, src, n);
     memset(out, 0, n);
 
-#if defined(__GNUC__) && defined(__x86_64__)
-    const char *isa = __builtin_cpu_supports("avx2") ? "avx2" : "baseline";
-#else
-    const char *isa = "portable";
-#endif
+    const char *isa = img_code_path();
     printf("image kernels, one thread, %dx%d RGB (%.1f MB) "
            "[direct blur: %dx%d], %d reps, code path: %s\n\n",
            width, height, n / 1e6, sw, sh, reps, isa);

@@ -1,0 +1,369 @@
+/* bench/reportload.c: load and check a report; configuration identity;
+ * tables; atomic command output; option tables.  See reportload.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench/report.h"
+#include "bench/reportload.h"
+
+/* Parameters that are not part of a configuration: how often it was run,
+ * and values the workload derives from the others (image geometry, the
+ * calibrated spin count), which may differ between hosts for the same
+ * request. */
+static const char *const not_config[] = {
+    "repeat", "warmup", "width", "height", "kernel_size", "sigma",
+    "bytes_per_task", "bytes_total", "spin_iters",
+};
+
+int rl_param_is_config(const char *key)
+{
+    for (size_t i = 0; i < sizeof not_config / sizeof *not_config; i++)
+        if (!strcmp(key, not_config[i]))
+            return 0;
+    return 1;
+}
+
+const cJSON *rl_get(const cJSON *o, const char *path)
+{
+    char part[64];
+    while (o && *path) {
+        size_t k = strcspn(path, ".");
+        if (k >= sizeof part)
+            return NULL;
+        memcpy(part, path, k);
+        part[k] = 0;
+        o = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, part) : NULL;
+        path += k + (path[k] == '.');
+    }
+    return o;
+}
+
+const char *rl_str(const cJSON *o, const char *path)
+{
+    const cJSON *v = rl_get(o, path);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double rl_num(const cJSON *o, const char *path)
+{
+    const cJSON *v = rl_get(o, path);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+const cJSON *rl_run(const struct rl_report *r, int i)
+{
+    return cJSON_GetArrayItem(r->runs, i);
+}
+
+size_t rl_rep_values(const cJSON *run, const char *path, double **out)
+{
+    const cJSON *reps = rl_get(run, "repetitions");
+    size_t n = 0, cap = (size_t)cJSON_GetArraySize(reps);
+    *out = malloc((cap ? cap : 1) * sizeof **out);
+    if (!*out)
+        return 0;
+    const cJSON *rep;
+    cJSON_ArrayForEach(rep, reps) {
+        double v = rl_num(rep, path);
+        if (isfinite(v) && n < cap)
+            (*out)[n++] = v;
+    }
+    return n;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap + 1);
+    for (size_t k; b && (k = fread(b + n, 1, cap - n, f)) > 0;) {
+        n += k;
+        if (n == cap) {
+            char *nb = cap > ((size_t)1 << 31) ? NULL : realloc(b, 2 * cap + 1);
+            if (!nb)
+                free(b);
+            b = nb, cap *= 2;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!b || bad) {
+        snprintf(err, errlen, "cannot read '%s': %s", path,
+                 b ? "read error" : "file too large");
+        free(b);
+        return NULL;
+    }
+    b[n] = 0;
+    *len = n;
+    return b;
+}
+
+/* The run-level checks: what every command relies on. */
+static int check_run(const char *path, int i, const cJSON *run, char *err,
+                     size_t errlen)
+{
+    static const char *const strs[] = {"workload", "runner", "status"};
+    static const char *const nums[] = {"workers", "tasks"};
+    if (!cJSON_IsObject(run))
+        return fail(err, errlen, "%s: runs[%d] is not an object", path, i);
+    for (size_t k = 0; k < 3; k++)
+        if (!rl_str(run, strs[k]))
+            return fail(err, errlen, "%s: runs[%d]: missing or invalid '%s'",
+                        path, i, strs[k]);
+    for (size_t k = 0; k < 2; k++)
+        if (!(rl_num(run, nums[k]) >= 1))
+            return fail(err, errlen, "%s: runs[%d]: missing or invalid '%s'",
+                        path, i, nums[k]);
+    const cJSON *reps = rl_get(run, "repetitions");
+    if (!cJSON_IsArray(reps))
+        return fail(err, errlen, "%s: runs[%d]: missing 'repetitions' array",
+                    path, i);
+    int k = 0;
+    const cJSON *rep;
+    cJSON_ArrayForEach(rep, reps) {
+        const cJSON *w = rl_get(rep, "wall_s");
+        if (!cJSON_IsObject(rep) || !cJSON_IsNumber(w) || w->valuedouble < 0)
+            return fail(err, errlen, "%s: runs[%d].repetitions[%d]: missing "
+                        "or invalid 'wall_s'", path, i, k);
+        k++;
+    }
+    const cJSON *par = rl_get(run, "params");
+    if (par && !cJSON_IsObject(par))
+        return fail(err, errlen, "%s: runs[%d]: 'params' is not an object",
+                    path, i);
+    return 0;
+}
+
+int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    size_t len;
+    char *text = read_all(path, &len, err, errlen);
+    if (!text)
+        return -EIO;
+    const char *end = NULL;
+    r->doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!r->doc) {
+        const char *at = cJSON_GetErrorPtr();
+        size_t off = at && at >= text && at <= text + len ? (size_t)(at - text) : len;
+        while (off < len && strchr(" \t\r\n", text[off]) && off + 1 < len)
+            off++;
+        int truncated = !len || off >= len - 1;
+        free(text);
+        if (!len)
+            return fail(err, errlen, "%s: empty file, not a report", path);
+        return fail(err, errlen, "%s: %s (byte %zu of %zu)", path,
+                    truncated ? "truncated JSON, not a complete report"
+                              : "not valid JSON", off, len);
+    }
+    free(text);
+    const char *schema = rl_str(r->doc, "schema");
+    int rc = 0;
+    if (!cJSON_IsObject(r->doc) || !schema)
+        rc = fail(err, errlen, "%s: not a parbench report (no \"schema\")", path);
+    else if (strcmp(schema, PB_SCHEMA))
+        rc = fail(err, errlen, "%s: schema '%s' is not supported (this "
+                  "parbench reads %s)", path, schema, PB_SCHEMA);
+    else if (!cJSON_IsArray(r->runs = cJSON_GetObjectItem(r->doc, "runs")))
+        rc = fail(err, errlen, "%s: no \"runs\" array", path);
+    else if ((r->nruns = cJSON_GetArraySize(r->runs)) == 0)
+        rc = fail(err, errlen, "%s: the report has no runs", path);
+    for (int i = 0; !rc && i < r->nruns; i++)
+        rc = check_run(path, i, rl_run(r, i), err, errlen);
+    if (rc) {
+        rl_free(r);
+        return rc;
+    }
+    r->hostname = rl_str(r->doc, "host.hostname");
+    if (!r->hostname)
+        r->hostname = "unknown host";
+    r->cpu_model = rl_str(r->doc, "host.cpu_model");
+    if (!r->cpu_model)
+        r->cpu_model = "";
+    r->created = rl_str(r->doc, "created");
+    if (!r->created)
+        r->created = "";
+    r->cpus = rl_num(r->doc, "host.limits.effective_cpus");
+    if (!(r->cpus > 0))
+        r->cpus = rl_num(r->doc, "host.limits.cpus");
+    if (!(r->cpus > 0))
+        r->cpus = rl_num(r->doc, "host.topology.pus");
+    return 0;
+}
+
+void rl_free(struct rl_report *r)
+{
+    cJSON_Delete(r->doc);
+    r->doc = NULL;
+    r->runs = NULL;
+}
+
+static void print_value(const cJSON *v, char *buf, size_t n)
+{
+    if (!v || cJSON_IsNull(v))
+        snprintf(buf, n, "null");
+    else if (cJSON_IsString(v))
+        snprintf(buf, n, "%s", v->valuestring);
+    else if (cJSON_IsNumber(v))
+        snprintf(buf, n, "%.17g", v->valuedouble);
+    else if (cJSON_IsBool(v))
+        snprintf(buf, n, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    else {
+        char *s = cJSON_PrintUnformatted(v);
+        snprintf(buf, n, "%s", s ? s : "?");
+        free(s);
+    }
+}
+
+static int cmp_field(const void *a, const void *b)
+{
+    return strcmp(((const struct rl_field *)a)->name,
+                  ((const struct rl_field *)b)->name);
+}
+
+int rl_fields(const cJSON *run, struct rl_field *f, int max)
+{
+    static const char *const basic[] = {"workload", "runner", "workers", "tasks"};
+    int k = 0;
+    for (int i = 0; i < 4 && k < max; i++, k++) {
+        snprintf(f[k].name, sizeof f[k].name, "%s", basic[i]);
+        print_value(rl_get(run, basic[i]), f[k].value, sizeof f[k].value);
+    }
+    int first = k;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, rl_get(run, "params")) {
+        if (k >= max || !p->string || !rl_param_is_config(p->string))
+            continue;
+        snprintf(f[k].name, sizeof f[k].name, "%s", p->string);
+        print_value(p, f[k].value, sizeof f[k].value);
+        k++;
+    }
+    qsort(f + first, (size_t)(k - first), sizeof *f, cmp_field);
+    static const char *const lim[][2] = {{"cpus", "limits.cpus"},
+                                         {"memory", "limits.memory_bytes"}};
+    for (int i = 0; i < 2 && k < max; i++, k++) {
+        snprintf(f[k].name, sizeof f[k].name, "%s", lim[i][0]);
+        print_value(rl_get(run, lim[i][1]), f[k].value, sizeof f[k].value);
+    }
+    return k;
+}
+
+/* name is an element of the comma-separated list? */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && !strncmp(p, name, n))
+            return 1;
+        p += k + (p[k] == ',');
+    }
+    return 0;
+}
+
+void rl_config_key(const cJSON *run, const char *skip, char *buf, size_t n)
+{
+    struct rl_field f[RL_MAXFIELDS];
+    int k = rl_fields(run, f, RL_MAXFIELDS);
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < k && used < n; i++)
+        if (!in_list(skip, f[i].name))
+            used += (size_t)snprintf(buf + used, n - used, "%s=%s;", f[i].name,
+                                     f[i].value);
+}
+
+int rl_field_value(const cJSON *run, const char *name, char *buf, size_t n)
+{
+    struct rl_field f[RL_MAXFIELDS];
+    int k = rl_fields(run, f, RL_MAXFIELDS);
+    for (int i = 0; i < k; i++)
+        if (!strcmp(f[i].name, name)) {
+            snprintf(buf, n, "%s", f[i].value);
+            return 0;
+        }
+    return -1;
+}
+
+void rl_label(const cJSON *run, const char *extra, const char *skip,
+              char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = 0;
+#define ADD(...)                                                   \
+    do {                                                           \
+        if (used < n)                                              \
+            used += (size_t)snprintf(buf + used, n - used, __VA_ARGS__); \
+    } while (0)
+    ADD("%s", rl_str(run, "workload"));
+    if (!in_list(skip, "runner"))
+        ADD(" %s", rl_str(run, "runner"));
+    if (!in_list(skip, "workers"))
+        ADD(" w=%g", rl_num(run, "workers"));
+    if (!in_list(skip, "tasks"))
+        ADD(" t=%g", rl_num(run, "tasks"));
+    struct rl_field f[RL_MAXFIELDS];
+    int k = rl_fields(run, f, RL_MAXFIELDS);
+    for (int i = 4; i < k; i++)
+        if (in_list(extra, f[i].name) && !in_list(skip, f[i].name))
+            ADD(" %s=%s", f[i].name, f[i].value);
+#undef ADD
+}
+
+void rl_varying(const cJSON *const *runs, size_t n, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    if (!n)
+        return;
+    struct rl_field f0[RL_MAXFIELDS], f[RL_MAXFIELDS];
+    int k0 = rl_fields(runs[0], f0, RL_MAXFIELDS);
+    /* Fields of every run, compared by name against the first run. */
+    for (int a = 4; a < k0; a++) {
+        int varies = 0;
+        for (size_t r = 1; r < n && !varies; r++) {
+            int k = rl_fields(runs[r], f, RL_MAXFIELDS), found = 0;
+            for (int b = 4; b < k; b++)
+                if (!strcmp(f[b].name, f0[a].name))
+                    found = 1, varies = strcmp(f[b].value, f0[a].value) != 0;
+            varies |= !found;
+        }
+        if (varies && used < len)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s",
+                                     used ? "," : "", f0[a].name);
+    }
+    /* Fields only some later runs have. */
+    for (size_t r = 1; r < n; r++) {
+        int k = rl_fields(runs[r], f, RL_MAXFIELDS);
+        for (int b = 4; b < k; b++) {
+            int found = 0;
+            for (int a = 4; a < k0 && !found; a++)
+                found = !strcmp(f[b].name, f0[a].name);
+            if (!found && !in_list(buf, f[b].name) && used < len)
+                used += (size_t)snprintf(buf + used, len - used, "%s%s",
+                                         used ? "," : "", f[b].name);
+        }
+    }
+}

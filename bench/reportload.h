@@ -1,0 +1,120 @@
+/* bench/reportload.h: reading reports back, for compare, export and plot.
+ *
+ * A loaded report has been checked once, here, so the commands can walk it
+ * without re-checking every key: it is JSON, its schema is the one this
+ * parbench writes, it has runs, and each run has the configuration keys
+ * (workload, runner, workers, tasks) and a repetitions array.  Also here:
+ * what "the same configuration" means, a small text/markdown/CSV/TSV table
+ * printer, atomic output of a command's text, and a table-driven option
+ * parser shared by the three commands. */
+#ifndef PB_REPORTLOAD_H
+#define PB_REPORTLOAD_H
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct rl_report {
+    const char *path;      /* as given on the command line */
+    cJSON *doc;            /* the whole document (owned) */
+    cJSON *runs;           /* doc.runs, a non-empty array */
+    int nruns;
+    const char *hostname;  /* host.hostname or "unknown host" */
+    const char *cpu_model; /* host.cpu_model or "" */
+    const char *created;   /* created or "" */
+    double cpus;           /* CPUs the run could use (host.limits), NaN if unknown */
+};
+
+/* Load and check path.  err gets a one-line reason naming the file. */
+int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen);
+void rl_free(struct rl_report *r);
+
+/* Lookups that tolerate anything: NULL / NaN when missing or mistyped.
+ * A dotted path ("rss_peak_bytes.total") walks nested objects. */
+const cJSON *rl_get(const cJSON *o, const char *path);
+const char *rl_str(const cJSON *o, const char *path);
+double rl_num(const cJSON *o, const char *path);
+/* The numbers at path in each repetition of run, in order (non-numbers
+ * skipped).  *out is malloc'ed (free it); returns the count. */
+size_t rl_rep_values(const cJSON *run, const char *path, double **out);
+/* runs[i] of a loaded report. */
+const cJSON *rl_run(const struct rl_report *r, int i);
+
+/* Configuration fields of a run: workload, runner, workers, tasks, every
+ * parameter except repeat, warmup and values derived from the others
+ * (image geometry, calibrated spin iterations, ...), and the limits
+ * (cpus, memory_bytes).  Values are printed canonically (numbers %.17g). */
+#define RL_MAXFIELDS 48
+struct rl_field {
+    char name[48];
+    char value[96];
+};
+int rl_fields(const cJSON *run, struct rl_field *f, int max);
+/* 1 for a parameter that is part of the configuration. */
+int rl_param_is_config(const char *key);
+/* The configuration as one string, leaving out the fields named in skip
+ * (a comma-separated list, or NULL).  Two runs with equal keys are "the
+ * same configuration". */
+void rl_config_key(const cJSON *run, const char *skip, char *buf, size_t n);
+/* One field's canonical value; -1 when the run has no such field. */
+int rl_field_value(const cJSON *run, const char *name, char *buf, size_t n);
+/* Short human label "image fork w=2 t=10" plus "name=value" for each field
+ * listed in extra (comma-separated, may be NULL or empty); fields listed in
+ * skip are left out. */
+void rl_label(const cJSON *run, const char *extra, const char *skip,
+              char *buf, size_t n);
+/* Comma-separated names of the non-basic fields (not workload, runner,
+ * workers, tasks) whose values differ among the given runs. */
+void rl_varying(const cJSON *const *runs, size_t n, char *buf, size_t len);
+
+/* A table of strings; row 0 is the header. */
+struct rl_table {
+    size_t ncols, ncells, cap;
+    char **cell;
+    const char *right; /* per column 'r' = right-aligned in text, else left */
+};
+void rl_table_init(struct rl_table *t, size_t ncols, const char *right);
+void rl_table_add(struct rl_table *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rl_table_free(struct rl_table *t);
+enum rl_format { RL_TEXT, RL_MARKDOWN, RL_CSV, RL_TSV, RL_JSON };
+/* "text", "markdown", "csv", "tsv", "json" -> format; -1 if unknown. */
+int rl_format_parse(const char *s);
+/* Text: aligned columns; markdown: a pipe table; CSV: RFC 4180 (quoted
+ * when needed, CRLF line ends); TSV: tabs, tabs/newlines in cells become
+ * spaces. */
+void rl_table_print(FILE *f, const struct rl_table *t, enum rl_format fmt);
+
+/* Command output: collect it in memory (o->f), then write it to path
+ * atomically (temporary file beside it, renamed into place) or, path NULL
+ * or "-", to standard output.  commit and discard free everything. */
+struct rl_out {
+    FILE *f;
+    char *buf;
+    size_t len;
+};
+int rl_out_open(struct rl_out *o);
+int rl_out_commit(struct rl_out *o, const char *path, char *err,
+                  size_t errlen);
+void rl_out_discard(struct rl_out *o);
+
+/* Option tables: "--name VALUE", "--name=VALUE" or a flag "--name". */
+struct rl_opt {
+    const char *name;
+    const char **value; /* set for options taking a value, else NULL */
+    int *flag;          /* set for flags, else NULL */
+    const char *meta;   /* the value's placeholder in help */
+    const char *help;
+};
+/* Parse argv; positional arguments go to pos (at most maxpos).  Returns 0
+ * or -EINVAL with the reason in err. */
+int rl_parse_opts(const struct rl_opt *t, size_t nopt, int argc, char **argv,
+                  const char **pos, size_t maxpos, size_t *npos, char *err,
+                  size_t errlen);
+void rl_print_opts(FILE *f, const struct rl_opt *t, size_t nopt);
+/* 1 when argv holds --help or -h. */
+int rl_wants_help(int argc, char **argv);
+
+/* Human formatting: seconds as "12.3 ms", bytes as "63.9 MiB". */
+void rl_fmt_time(double s, char *buf, size_t n);
+void rl_fmt_bytes(double b, char *buf, size_t n);
+#endif

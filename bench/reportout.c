@@ -1,0 +1,308 @@
+/* bench/reportout.c: the output half of reportload.h, shared by compare,
+ * export and plot: tables in text / markdown / CSV / TSV, command output
+ * written atomically, option tables, and human number formatting. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench/reportload.h"
+
+void rl_table_init(struct rl_table *t, size_t ncols, const char *right)
+{
+    memset(t, 0, sizeof *t);
+    t->ncols = ncols;
+    t->right = right;
+}
+
+void rl_table_add(struct rl_table *t, const char *fmt, ...)
+{
+    if (t->ncells == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        char **c = realloc(t->cell, cap * sizeof *c);
+        if (!c)
+            return;
+        t->cell = c, t->cap = cap;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    t->cell[t->ncells++] = s;
+}
+
+void rl_table_free(struct rl_table *t)
+{
+    for (size_t i = 0; i < t->ncells; i++)
+        free(t->cell[i]);
+    free(t->cell);
+    memset(t, 0, sizeof *t);
+}
+
+int rl_format_parse(const char *s)
+{
+    static const char *const names[] = {"text", "markdown", "csv", "tsv", "json"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    return -1;
+}
+
+/* Display width of UTF-8 text: code points, not bytes. */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; s && *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void put_csv(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void put_clean(FILE *f, const char *s, enum rl_format fmt)
+{
+    for (; *s; s++) {
+        if (*s == '\t' || *s == '\n' || *s == '\r')
+            fputc(' ', f);
+        else if (*s == '|' && fmt == RL_MARKDOWN)
+            fputs("\\|", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+void rl_table_print(FILE *f, const struct rl_table *t, enum rl_format fmt)
+{
+    size_t nc = t->ncols, nr = nc ? t->ncells / nc : 0;
+    size_t *w = calloc(nc ? nc : 1, sizeof *w);
+    if (!w)
+        return;
+    for (size_t i = 0; i < nr * nc; i++)
+        if (width(t->cell[i]) > w[i % nc])
+            w[i % nc] = width(t->cell[i]);
+    for (size_t r = 0; r < nr; r++) {
+        for (size_t c = 0; c < nc; c++) {
+            const char *s = t->cell[r * nc + c] ? t->cell[r * nc + c] : "";
+            int right = t->right && t->right[c] == 'r';
+            size_t pad = w[c] - width(s);
+            switch (fmt) {
+            case RL_CSV:
+                if (c)
+                    fputc(',', f);
+                put_csv(f, s);
+                break;
+            case RL_TSV:
+                if (c)
+                    fputc('\t', f);
+                put_clean(f, s, fmt);
+                break;
+            case RL_MARKDOWN:
+                fputs(c ? " | " : "| ", f);
+                put_clean(f, s, fmt);
+                break;
+            default:
+                if (c)
+                    fputs("  ", f);
+                if (right)
+                    fprintf(f, "%*s", (int)pad, "");
+                fputs(s, f);
+                if (!right && c + 1 < nc)
+                    fprintf(f, "%*s", (int)pad, "");
+            }
+        }
+        fputs(fmt == RL_CSV ? "\r\n" : fmt == RL_MARKDOWN ? " |\n" : "\n", f);
+        if (r == 0 && fmt == RL_MARKDOWN) {
+            for (size_t c = 0; c < nc; c++)
+                fputs(t->right && t->right[c] == 'r' ? "|---:" : "|---", f);
+            fputs("|\n", f);
+        }
+    }
+    free(w);
+}
+
+int rl_out_open(struct rl_out *o)
+{
+    memset(o, 0, sizeof *o);
+    o->f = open_memstream(&o->buf, &o->len);
+    return o->f ? 0 : -ENOMEM;
+}
+
+void rl_out_discard(struct rl_out *o)
+{
+    if (o->f)
+        fclose(o->f);
+    free(o->buf);
+    memset(o, 0, sizeof *o);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+int rl_out_commit(struct rl_out *o, const char *path, char *err,
+                  size_t errlen)
+{
+    int bad = ferror(o->f);
+    /* The stream's final buf and len are set by fclose. */
+    if (fclose(o->f) != 0 || bad) {
+        o->f = NULL;
+        rl_out_discard(o);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    o->f = NULL;
+    int rc = 0;
+    if (!path || !strcmp(path, "-")) {
+        rc = write_all(STDOUT_FILENO, o->buf, o->len);
+        if (rc)
+            snprintf(err, errlen, "writing standard output: %s", strerror(-rc));
+        rl_out_discard(o);
+        return rc;
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = -errno;
+        snprintf(err, errlen, "--output '%s': %s", path, strerror(-rc));
+        rl_out_discard(o);
+        return rc;
+    }
+    fchmod(fd, 0644);
+    rc = write_all(fd, o->buf, o->len);
+    if (close(fd) != 0 && !rc)
+        rc = -errno;
+    if (!rc && rename(tmp, path) != 0)
+        rc = -errno;
+    if (rc) {
+        unlink(tmp);
+        snprintf(err, errlen, "--output '%s': %s", path, strerror(-rc));
+    }
+    rl_out_discard(o);
+    return rc;
+}
+
+static const struct rl_opt *find_opt(const struct rl_opt *t, size_t n,
+                                     const char *name, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(t[i].name) == len && !strncmp(t[i].name, name, len))
+            return &t[i];
+    return NULL;
+}
+
+int rl_parse_opts(const struct rl_opt *t, size_t nopt, int argc, char **argv,
+                  const char **pos, size_t maxpos, size_t *npos, char *err,
+                  size_t errlen)
+{
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] != '-' || !a[2]) {
+            if (a[0] == '-' && a[1] && strcmp(a, "--")) {
+                snprintf(err, errlen, "unknown option '%s'", a);
+                return -EINVAL;
+            }
+            if (*npos == maxpos) {
+                snprintf(err, errlen, "unexpected argument '%s'", a);
+                return -EINVAL;
+            }
+            pos[(*npos)++] = a;
+            continue;
+        }
+        const char *eq = strchr(a + 2, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        const struct rl_opt *o = find_opt(t, nopt, a + 2, len);
+        if (!o) {
+            snprintf(err, errlen, "unknown option '%.*s'", (int)len + 2, a);
+            return -EINVAL;
+        }
+        if (o->flag) {
+            if (eq) {
+                snprintf(err, errlen, "--%s takes no value", o->name);
+                return -EINVAL;
+            }
+            *o->flag = 1;
+            continue;
+        }
+        const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+        if (!v || !*v) {
+            snprintf(err, errlen, "--%s needs a value (%s)", o->name, o->meta);
+            return -EINVAL;
+        }
+        *o->value = v;
+    }
+    return 0;
+}
+
+void rl_print_opts(FILE *f, const struct rl_opt *t, size_t nopt)
+{
+    for (size_t i = 0; i < nopt; i++) {
+        char lhs[64];
+        snprintf(lhs, sizeof lhs, "--%s%s%s", t[i].name, t[i].flag ? "" : " ",
+                 t[i].flag ? "" : t[i].meta);
+        fprintf(f, "  %-24s %s\n", lhs, t[i].help);
+    }
+}
+
+int rl_wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
+void rl_fmt_time(double s, char *buf, size_t n)
+{
+    if (!isfinite(s))
+        snprintf(buf, n, "-");
+    else if (s >= 100)
+        snprintf(buf, n, "%.1f s", s);
+    else if (s >= 1)
+        snprintf(buf, n, "%.3f s", s);
+    else if (s >= 1e-3)
+        snprintf(buf, n, "%.3g ms", s * 1e3);
+    else
+        snprintf(buf, n, "%.3g us", s * 1e6);
+}
+
+void rl_fmt_bytes(double b, char *buf, size_t n)
+{
+    if (!isfinite(b))
+        snprintf(buf, n, "-");
+    else if (b >= 1073741824.0)
+        snprintf(buf, n, "%.2f GiB", b / 1073741824.0);
+    else if (b >= 1048576.0)
+        snprintf(buf, n, "%.1f MiB", b / 1048576.0);
+    else
+        snprintf(buf, n, "%.0f KiB", b / 1024.0);
+}
