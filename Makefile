@@ -98,6 +98,12 @@ test: deps build/parbench $(UNIT_BIN) $(TOOL_BIN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 
+# The main job: the reference experiments' matrix, charts, a table.
+# SCALE=smoke (seconds), default (about 5 minutes on 2 cores), full.
+SCALE ?= default
+bench: build/parbench
+	SCALE=$(SCALE) bash scripts/bench.sh
+
 bench-kernels: build/tools/bench_kernels
 	build/tools/bench_kernels
 
