@@ -67,3 +67,27 @@ expect_exit 2 "--cpuset garbage" "$PB" run --quiet --cpuset 3-1 --workload prime
 expect_exit 2 "--bind garbage" "$PB" run --quiet --bind socket --workload prime
 expect_exit 2 "--memory too small" "$PB" run --quiet --memory 1KB --workload prime
 expect_exit 2 "--cpus garbage" "$PB" run --quiet --cpus one --workload prime
+
+# Limits parbench finds itself under (as inside `docker run --cpus 1 -m 1g`)
+# appear in host.limits and set the default worker count.
+cpu_root=/sys/fs/cgroup/cpu
+mem_root=/sys/fs/cgroup/memory
+if [ -w "$cpu_root" ] && [ -w "$mem_root" ]; then
+    cg="e2e-outer-$$"
+    mkdir -p "$cpu_root/$cg" "$mem_root/$cg"
+    trap 'rmdir "$cpu_root/$cg" "$mem_root/$cg" 2>/dev/null; rm -rf "$TMPD"' EXIT
+    echo 100000 >"$cpu_root/$cg/cpu.cfs_period_us"
+    echo 100000 >"$cpu_root/$cg/cpu.cfs_quota_us"
+    echo 1073741824 >"$mem_root/$cg/memory.limit_in_bytes"
+    inside() { sh -c 'echo $$ >"$1/cgroup.procs"; echo $$ >"$2/cgroup.procs"; shift 2; exec "$@"' sh \
+        "$cpu_root/$cg" "$mem_root/$cg" "$@"; }
+    inside "$PB" info >"$TMPD/info.json"
+    eq "detected: host.limits.cpus from the cgroup quota" 1 "$(jq_py "$TMPD/info.json" 'r["limits"]["cpus"]')"
+    eq "detected: host.limits.memory_bytes" 1073741824 "$(jq_py "$TMPD/info.json" 'r["limits"]["memory_bytes"]')"
+    eq "detected: effective CPUs" 1 "$(jq_py "$TMPD/info.json" 'r["limits"]["effective_cpus"]')"
+    inside "$PB" run --quiet --workload prime --limit 1000 --runner pthreads --repeat 1 --warmup 0 --output "$TMPD/in.json"
+    eq "detected: default --workers follows the quota" 1 "$(jq_py "$TMPD/in.json" 'r["runs"][0]["workers"]')"
+    eq "detected: the report's host.limits says so" True "$(jq_py "$TMPD/in.json" '"cgroup v1" in r["host"]["limits"]["source"]')"
+else
+    skip "limits detected from an enclosing cgroup" "cgroup v1 cpu/memory not writable"
+fi
