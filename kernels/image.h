@@ -9,6 +9,10 @@
  *
  * Nothing here allocates except img_ws_create(), so a worker creates one
  * workspace up front and runs any number of tasks without touching malloc.
+ *
+ * Where things are: the blur in kernels/image.c; brightness, equalisation
+ * and the pipeline in kernels/image_tone.c; the workload (wl_image) and its
+ * input images in kernels/image_wl.c; the PPM writer in kernels/ppm.c.
  */
 #ifndef PB_IMAGE_H
 #define PB_IMAGE_H
@@ -45,6 +49,10 @@ double img_sigma(int k);
 /* Fill *kr for a complexity in 1..IMG_COMPLEXITY_MAX; 0 or -EINVAL. */
 int img_kernel_init(struct img_kernel *kr, unsigned complexity);
 
+/* Which build of the hot loops runs here, for reports: "avx2" or
+ * "baseline", plus how it was chosen. */
+const char *img_code_path(void);
+
 /* Reflect-101 border: ...c b | a b c ... d | c b...  (edge not repeated),
  * applied repeatedly, so any i maps into 0..n-1; for n == 1 everything
  * maps to 0.  n must be >= 1. */
@@ -68,9 +76,10 @@ void img_hist_get(struct img_hist *h, uint64_t out[3][256]);
 struct img_ws {
     int max_width;     /* widest image this workspace serves */
     int k;             /* the kernel size it was made for */
-    int strip;         /* columns per vertical strip: the blur slides
-                          down the image one strip at a time, so the
-                          ring's k rows (of one strip) stay in L1 */
+    int strip;         /* most columns per vertical strip: the blur
+                          slides down the image one strip at a time, so
+                          the ring's k rows (of one strip, <= 64 KiB)
+                          stay in cache */
     size_t stride;     /* uint16 elements from one ring row to the next:
                           3 * strip rounded up to a multiple of 32 */
     uint16_t *ring;    /* k horizontally filtered strip rows */
@@ -111,8 +120,9 @@ void img_equalize(uint8_t *rgb, size_t npix);
 
 /* The whole task: blur in -> out, brightness, equalisation.  Brightness is
  * folded into the equalisation table (the histogram of the blurred image is
- * mapped through the offset), which gives exactly the unfused result with
- * one pass less.  ws must serve width and kr->k. */
+ * mapped through the offset, and counted during the blur), which gives
+ * exactly the unfused result with one pass over the image after the blur
+ * instead of three.  ws must serve width and kr->k. */
 void img_pipeline(const uint8_t *in, uint8_t *out, int width, int height,
                   const struct img_kernel *kr, enum blur_mode mode,
                   int brightness, struct img_ws *ws);
@@ -136,12 +146,22 @@ int img_write_ppm(const char *path, const uint8_t *rgb, int width,
 
 /* For kernels/image*.c: compile a hot loop for AVX2 and for the baseline,
  * the right one picked at load time (GCC/clang on x86-64 ELF; elsewhere,
- * or with -DIMG_NO_CLONES, a plain function). */
+ * or with -DIMG_NO_CLONES, a plain function).  Not under ThreadSanitizer:
+ * the ifunc resolvers run before its runtime is set up and crash. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IMG_NO_CLONES 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(IMG_NO_CLONES)
+#define IMG_NO_CLONES 1
+#endif
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && \
     !defined(IMG_NO_CLONES)
 #if defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define IMG_CLONES __attribute__((target_clones("avx2", "default")))
+#define IMG_HAVE_CLONES 1
 #endif
 #endif
 #endif

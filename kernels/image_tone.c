@@ -16,7 +16,9 @@
 
 /* ------------------------------------------------------------ brightness */
 
-IMG_CLONES void img_brightness(uint8_t *px, size_t n, int offset)
+/* (The clones are static: clang names an exported multiversioned function
+ * differently in callers that do not see the attribute.) */
+IMG_CLONES static void brightness(uint8_t *px, size_t n, int offset)
 {
     if (offset >= 0) {
         unsigned o = offset > 255 ? 255u : (unsigned)offset;
@@ -29,6 +31,11 @@ IMG_CLONES void img_brightness(uint8_t *px, size_t n, int offset)
         for (size_t i = 0; i < n; i++)
             px[i] = (uint8_t)(px[i] > o ? px[i] - o : 0);
     }
+}
+
+void img_brightness(uint8_t *px, size_t n, int offset)
+{
+    brightness(px, n, offset);
 }
 
 static uint8_t bright1(int v, int offset)

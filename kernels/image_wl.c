@@ -82,11 +82,11 @@ void img_generate(uint8_t *rgb, int width, int height, uint64_t seed,
         uint8_t *row = rgb + (size_t)y * rb;
         /* gradient */
         for (int c = 0; c < 3; c++) {
-            int64_t v = ((int64_t)a[c] << 16) +
-                        ((int64_t)by[c] << 16) * y / height;
-            int64_t step = ((int64_t)bx[c] << 16) / width;
+            int64_t v = (int64_t)a[c] * 65536 +
+                        (int64_t)by[c] * 65536 * y / height;
+            int64_t step = (int64_t)bx[c] * 65536 / width;
             for (int x = 0; x < width; x++, v += step)
-                row[3 * x + c] = clamp255((int)(v >> 16));
+                row[3 * x + c] = clamp255(v < 0 ? 0 : (int)(v >> 16));
         }
         /* shapes, blended 50/50 over what is there */
         for (int s = 0; s < nshapes; s++) {
