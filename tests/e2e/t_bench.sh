@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make bench` at smoke scale: the default matrix's shape, every workload
+# and runner of it, end to end, into a valid report (and charts when
+# gnuplot is there).  Figures are not checked: this is not a benchmark.
+. "$(dirname "$0")/lib.sh"
+
+ok "make bench SCALE=smoke" env RESULTS="$TMPD/results" SCALE=smoke bash "$ROOT/scripts/bench.sh"
+rep=$(ls "$TMPD"/results/*-smoke/report.json 2>/dev/null | head -1)
+ok "smoke report exists" test -f "$rep"
+eq "smoke report: every cell ran ok" "['ok']" "$(jq_py "$rep" 'sorted(set(x["status"] for x in r["runs"]))')"
+eq "smoke report: one run per cell" True "$(jq_py "$rep" 'len(r["runs"]) == r["matrix"]["cells"]')"
+eq "smoke report: workloads of the reference experiments" "['image', 'prime', 'url']" \
+   "$(jq_py "$rep" 'sorted(set(x["workload"] for x in r["runs"]))')"
+eq "smoke report: image checksums agree across runners" 1 \
+   "$(jq_py "$rep" 'len(set(x["result"]["checksum"] for x in r["runs"] if x["workload"]=="image" and x["tasks"]==10))')"
