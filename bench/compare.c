@@ -15,48 +15,10 @@
 #include <string.h>
 
 #include "bench/commands.h"
+#include "bench/compare.h"
 #include "bench/mannwhitney.h"
-#include "bench/reportload.h"
+#include "bench/parse.h"
 #include "bench/stats.h"
-
-#define ALPHA 0.05
-#define MIN_REPS 5 /* below this per side: "too few repetitions" */
-
-enum verdict { V_SAME, V_SLOWER, V_FASTER, V_WITHIN, V_FEW, V_FAILED, V_BASE };
-static const char *const verdict_text[] = {
-    "no significant change", "slower", "faster", "change within threshold",
-    "too few repetitions", "run failed", "(baseline)"};
-static const char *const verdict_code[] = {
-    "same", "slower", "faster", "within_threshold", "too_few", "failed",
-    "baseline"};
-
-/* One row: base run a (or the baseline) against run b. */
-struct pair {
-    const cJSON *a, *b;
-    size_t na, nb;          /* repetitions with a wall time */
-    double med_a, med_b;    /* median wall times, s */
-    double ratio, lo, hi;   /* b / a and its 95% interval */
-    double p;               /* two-sided U test p-value */
-    int exact;              /* exact U distribution was used */
-    double rss_a, rss_b;    /* median total peak RSS, bytes */
-    double eff;             /* baseline mode: parallel efficiency, else NaN */
-    enum verdict v;
-};
-
-struct cmp {
-    const char *format, *threshold, *baseline, *output;
-    int fail_on_regression;
-    double thr;              /* threshold as a fraction */
-    enum rl_format fmt;
-    struct rl_report rep[2]; /* base, new (only [0] in baseline mode) */
-    int nrep;
-    struct pair *pairs;
-    size_t npairs;
-    const cJSON **unpaired[2];
-    size_t nunpaired[2];
-    char extra[512];         /* fields that vary: shown in labels */
-    char key[64], value[96]; /* baseline mode: --baseline KEY=VALUE */
-};
 
 static void compute_pair(struct pair *pr, double thr)
 {
@@ -80,7 +42,7 @@ static void compute_pair(struct pair *pr, double thr)
         ok = y[i] > 0 ? (y[i] = log(y[i]), 1) : 0;
     struct mw_shift s;
     struct mw_result t;
-    if (!ok || mw_hodges_lehmann(x, pr->na, y, pr->nb, ALPHA, &s) ||
+    if (!ok || mw_hodges_lehmann(x, pr->na, y, pr->nb, CMP_ALPHA, &s) ||
         mw_test(x, pr->na, y, pr->nb, &t)) {
         pr->v = V_FAILED;
         free(x), free(y);
@@ -89,9 +51,9 @@ static void compute_pair(struct pair *pr, double thr)
     free(x), free(y);
     pr->ratio = exp(s.est), pr->lo = exp(s.lo), pr->hi = exp(s.hi);
     pr->p = t.p, pr->exact = t.exact;
-    if (pr->na < MIN_REPS || pr->nb < MIN_REPS)
+    if (pr->na < CMP_MIN_REPS || pr->nb < CMP_MIN_REPS)
         pr->v = V_FEW;
-    else if (!(t.p < ALPHA))
+    else if (!(t.p < CMP_ALPHA))
         pr->v = V_SAME;
     else if (pr->ratio > 1 + thr)
         pr->v = V_SLOWER;
@@ -125,21 +87,50 @@ static int add_unpaired(struct cmp *c, int side, const cJSON *run)
     return 0;
 }
 
-/* Fields that differ among all runs of all reports: shown in labels. */
+/* Fields that differ among the runs of one workload, over all workloads
+ * of all reports: shown in labels (which start with the workload). */
 static void find_extra(struct cmp *c)
 {
-    size_t n = 0;
+    size_t n = 0, used = 0;
     for (int r = 0; r < c->nrep; r++)
         n += (size_t)c->rep[r].nruns;
-    const cJSON **all = malloc(n * sizeof *all);
-    if (!all)
-        return;
-    n = 0;
-    for (int r = 0; r < c->nrep; r++)
-        for (int i = 0; i < c->rep[r].nruns; i++)
-            all[n++] = rl_run(&c->rep[r], i);
-    rl_varying(all, n, c->extra, sizeof c->extra);
-    free(all);
+    const cJSON **all = malloc(n * sizeof *all), **same = malloc(n * sizeof *same);
+    if (all && same) {
+        n = 0;
+        for (int r = 0; r < c->nrep; r++)
+            for (int i = 0; i < c->rep[r].nruns; i++)
+                all[n++] = rl_run(&c->rep[r], i);
+        for (size_t i = 0; i < n; i++) {
+            const char *wl = rl_str(all[i], "workload");
+            size_t k = 0, first = 1;
+            for (size_t j = 0; j < n; j++) {
+                first &= !(j < i && !strcmp(rl_str(all[j], "workload"), wl));
+                if (!strcmp(rl_str(all[j], "workload"), wl))
+                    same[k++] = all[j];
+            }
+            char v[512];
+            if (!first)
+                continue;
+            rl_varying(same, k, v, sizeof v);
+            if (*v && used < sizeof c->extra)
+                used += (size_t)snprintf(c->extra + used, sizeof c->extra - used,
+                                         "%s%s", used ? "," : "", v);
+        }
+    }
+    free(all), free(same);
+}
+
+/* The distinct workloads of a report, comma-separated. */
+static void workloads(const struct rl_report *r, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < r->nruns; i++) {
+        const char *w = rl_str(rl_run(r, i), "workload");
+        if (!rl_in_list(buf, w) && used < n)
+            used += (size_t)snprintf(buf + used, n - used, "%s%s",
+                                     used ? "," : "", w);
+    }
 }
 
 /* Two reports: pair runs by configuration. */
@@ -152,9 +143,10 @@ static int pair_reports(struct cmp *c, char *err, size_t errlen)
             common = !strcmp(rl_str(rl_run(A, i), "workload"),
                              rl_str(rl_run(B, j), "workload"));
     if (!common) {
-        snprintf(err, errlen, "%s and %s have no workload in common (%s vs %s)",
-                 A->path, B->path, rl_str(rl_run(A, 0), "workload"),
-                 rl_str(rl_run(B, 0), "workload"));
+        char wa[256], wb[256];
+        workloads(A, wa, sizeof wa), workloads(B, wb, sizeof wb);
+        snprintf(err, errlen, "%s (%s) and %s (%s) have no workload in common",
+                 A->path, wa, B->path, wb);
         return -1;
     }
     char *used = calloc((size_t)B->nruns, 1);
@@ -235,13 +227,20 @@ static int pair_baseline(struct cmp *c, char *err, size_t errlen)
         add_pair(c, base, run);
         struct pair *p = &c->pairs[c->npairs - 1];
         if (!strcmp(c->key, "runner") || !strcmp(c->key, "workers"))
-            p->eff = (p->med_a / p->med_b) * rl_num(base, "workers") /
+            p->eff = (1 / p->ratio) * rl_num(base, "workers") /
                      rl_num(run, "workers");
     }
     return 0;
 }
 
-static double geomean(const struct cmp *c, size_t *n)
+int cmp_is_regression(const struct pair *p)
+{
+    return p->v == V_SLOWER ||
+           (p->v == V_FAILED && !strcmp(rl_str(p->a, "status"), "ok") &&
+            strcmp(rl_str(p->b, "status"), "ok"));
+}
+
+double cmp_geomean(const struct cmp *c, size_t *n)
 {
     double s = 0;
     *n = 0;
@@ -252,184 +251,113 @@ static double geomean(const struct cmp *c, size_t *n)
     return *n ? exp(s / (double)*n) : NAN;
 }
 
-static void verdict_cell(const struct cmp *c, const struct pair *p, char *buf,
-                         size_t n)
+/* "5%", "5" or "2.5%": percent, 0 to 1000. */
+static int parse_threshold(const char *s, double *out)
 {
-    if (p->v == V_SLOWER || p->v == V_FASTER)
-        snprintf(buf, n, "%s (%+.1f%%)", verdict_text[p->v], (p->ratio - 1) * 100);
-    else if (p->v == V_WITHIN)
-        snprintf(buf, n, "change within %g%%", c->thr * 100);
-    else if (p->v == V_FEW)
-        snprintf(buf, n, "too few repetitions (%zu, %zu)", p->na, p->nb);
-    else if (p->v == V_FAILED)
-        snprintf(buf, n, "not compared: %s / %s", rl_str(p->a, "status"),
-                 rl_str(p->b, "status"));
-    else
-        snprintf(buf, n, "%s", verdict_text[p->v]);
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || (*end && strcmp(end, "%")) || !(v >= 0 && v <= 1000) ||
+        !strchr("0123456789.", s[0]))
+        return -1;
+    *out = v / 100;
+    return 0;
 }
 
-/* Ratio (or speedup = 1/ratio in baseline mode) with interval. */
-static void ratio_cells(const struct cmp *c, const struct pair *p,
-                        struct rl_table *t)
+static const char *const usage_text =
+    "usage: parbench compare BASE.json NEW.json [OPTIONS]\n"
+    "       parbench compare REPORT.json --baseline KEY=VALUE [OPTIONS]\n\n"
+    "Pairs runs with the same configuration and tests each pair with the\n"
+    "Mann-Whitney U test; with --baseline, compares every run of one report\n"
+    "against the run that differs only in KEY (runner, workers, tasks, a\n"
+    "parameter such as transfer, or cpus / memory), giving speedups.\n\n"
+    "options:\n";
+
+int cmd_compare(int argc, char **argv)
 {
-    int inv = c->baseline != NULL;
-    double r = inv ? 1 / p->ratio : p->ratio;
-    double lo = inv ? 1 / p->hi : p->lo, hi = inv ? 1 / p->lo : p->hi;
-    if (isfinite(r)) {
-        rl_table_add(t, "%.3f", r);
-        rl_table_add(t, p->v == V_BASE ? "" : "[%.3f, %.3f]", lo, hi);
-    } else {
-        rl_table_add(t, "-");
-        rl_table_add(t, "-");
+    struct cmp c;
+    memset(&c, 0, sizeof c);
+    const struct rl_opt opts[] = {
+        {"format", &c.format, NULL, "text|markdown|json", "output format (text)"},
+        {"threshold", &c.threshold, NULL, "PCT", "smallest change that counts as a regression (5%)"},
+        {"fail-on-regression", NULL, &c.fail_on_regression, "", "exit 1 when a pair is significantly slower beyond the threshold (or a run ok in BASE is not in NEW)"},
+        {"baseline", &c.baseline, NULL, "KEY=VALUE", "one report: compare every run against this configuration"},
+        {"output", &c.output, NULL, "FILE", "write here instead of standard output"},
+    };
+    size_t nopt = sizeof opts / sizeof *opts;
+    if (rl_wants_help(argc, argv)) {
+        fputs(usage_text, stdout);
+        rl_print_opts(stdout, opts, nopt);
+        return 0;
     }
-}
-
-static void print_table(const struct cmp *c, FILE *f)
-{
-    struct rl_table t;
-    int bl = c->baseline != NULL;
-    rl_table_init(&t, bl ? 8 : 8, bl ? "lrrrrrrl" : "lrrrrrll");
-    const char *hdr_bl[] = {"configuration", "median", "baseline", "speedup",
-                            "95% CI", "efficiency", "p", "verdict"};
-    const char *hdr[] = {"configuration", "base", "new", "new/base", "95% CI",
-                         "p", "verdict", "peak RSS (total)"};
-    for (int i = 0; i < 8; i++)
-        rl_table_add(&t, "%s", bl ? hdr_bl[i] : hdr[i]);
-    for (size_t i = 0; i < c->npairs; i++) {
-        const struct pair *p = &c->pairs[i];
-        char lab[512], ta[32], tb[32], v[96], ra[32], rb[32];
-        rl_label(p->b, c->extra, NULL, lab, sizeof lab);
-        rl_fmt_time(p->med_a, ta, sizeof ta);
-        rl_fmt_time(p->med_b, tb, sizeof tb);
-        verdict_cell(c, p, v, sizeof v);
-        rl_table_add(&t, "%s", lab);
-        rl_table_add(&t, "%s", bl ? tb : ta);
-        rl_table_add(&t, "%s", bl ? ta : tb);
-        ratio_cells(c, p, &t);
-        if (bl)
-            rl_table_add(&t, isfinite(p->eff) ? "%.2f" : "-", p->eff);
-        rl_table_add(&t, isfinite(p->p) ? "%.3g" : "-", p->p);
-        rl_table_add(&t, "%s", v);
-        if (!bl) {
-            rl_fmt_bytes(p->rss_a, ra, sizeof ra);
-            rl_fmt_bytes(p->rss_b, rb, sizeof rb);
-            if (p->rss_a > 0 && isfinite(p->rss_b))
-                rl_table_add(&t, "%s -> %s (%+.1f%%)", ra, rb,
-                             (p->rss_b / p->rss_a - 1) * 100);
-            else
-                rl_table_add(&t, "%s -> %s", ra, rb);
+    const char *pos[2];
+    size_t npos;
+    char err[1024];
+    if (rl_parse_opts(opts, nopt, argc, argv, pos, 2, &npos, err, sizeof err))
+        return pb_usage_error("compare: %s", err);
+    int f = rl_format_parse(c.format ? c.format : "text");
+    if (f != RL_TEXT && f != RL_MARKDOWN && f != RL_JSON)
+        return pb_usage_error("compare: --format '%s': use text, markdown or json",
+                              c.format);
+    c.fmt = (enum rl_format)f;
+    c.thr = 0.05;
+    if (c.threshold && parse_threshold(c.threshold, &c.thr))
+        return pb_usage_error("compare: --threshold '%s': not a percentage "
+                              "(e.g. 5%%)", c.threshold);
+    if (c.baseline) {
+        const char *eq = strchr(c.baseline, '=');
+        if (!eq || eq == c.baseline || !eq[1] ||
+            (size_t)(eq - c.baseline) >= sizeof c.key)
+            return pb_usage_error("compare: --baseline '%s': use KEY=VALUE, "
+                                  "e.g. runner=single", c.baseline);
+        snprintf(c.key, sizeof c.key, "%.*s", (int)(eq - c.baseline), c.baseline);
+        snprintf(c.value, sizeof c.value, "%s", eq + 1);
+        if (!strcmp(c.key, "workload"))
+            return pb_usage_error("compare: --baseline: runs of different "
+                                  "workloads cannot be compared");
+    }
+    size_t want = c.baseline ? 1 : 2;
+    if (npos != want)
+        return pb_usage_error("compare: %s", c.baseline
+                              ? "--baseline takes exactly one report"
+                              : "needs two reports: BASE.json NEW.json "
+                                "(or one with --baseline KEY=VALUE)");
+    int rc = 0;
+    for (size_t i = 0; i < want && !rc; i++, c.nrep++)
+        rc = rl_load(pos[i], &c.rep[i], err, sizeof err);
+    if (!rc) {
+        c.nrep = (int)want;
+        if (c.baseline) {
+            /* A numeric key compares as printed by the report: "2" == 2. */
+            char *end, sub[200];
+            double v = strtod(c.value, &end);
+            uint64_t bytes;
+            if (!*end && end != c.value)
+                snprintf(c.value, sizeof c.value, "%.17g", v);
+            else if (!strcmp(c.key, "memory") &&
+                     !pb_parse_size(c.value, &bytes, sub, sizeof sub))
+                snprintf(c.value, sizeof c.value, "%.17g", (double)bytes);
         }
+        find_extra(&c);
+        rc = c.baseline ? pair_baseline(&c, err, sizeof err)
+                        : pair_reports(&c, err, sizeof err);
     }
-    rl_table_print(f, &t, c->fmt);
-    rl_table_free(&t);
-}
-
-static void print_text(const struct cmp *c, FILE *f)
-{
-    int md = c->fmt == RL_MARKDOWN;
-    const char *const side[2] = {"base", "new"};
-    for (int r = 0; r < c->nrep; r++)
-        fprintf(f, "%s%s: %s (host %s, %s)%s\n", md ? "- **" : "",
-                c->baseline ? "report" : side[r], c->rep[r].path,
-                c->rep[r].hostname, c->rep[r].created, md ? "**" : "");
-    if (c->baseline)
-        fprintf(f, "%sbaseline: %s=%s; speedup = baseline time / run time\n",
-                md ? "- " : "", c->key, c->value);
-    fputc('\n', f);
-    print_table(c, f);
-    for (int s = 0; s < 2; s++) {
-        if (!c->nunpaired[s])
-            continue;
-        fprintf(f, "\n%s\n", c->baseline ? "no baseline run for:"
-                             : s ? "only in new (unpaired):"
-                                 : "only in base (unpaired):");
-        for (size_t i = 0; i < c->nunpaired[s]; i++) {
-            char lab[512];
-            rl_label(c->unpaired[s][i], c->extra, NULL, lab, sizeof lab);
-            fprintf(f, "%s%s\n", md ? "- " : "  ", lab);
-        }
+    struct rl_out out = {0};
+    if (!rc && (rc = rl_out_open(&out)) != 0)
+        snprintf(err, sizeof err, "out of memory");
+    if (!rc) {
+        if (c.fmt == RL_JSON)
+            cmp_print_json(&c, out.f);
+        else
+            cmp_print_text(&c, out.f);
+        rc = rl_out_commit(&out, c.output, err, sizeof err);
     }
-    size_t n;
-    double g = geomean(c, &n);
-    fprintf(f, "\n%sgeometric mean of %zu %s: %s\n", md ? "**" : "", n,
-            c->baseline ? "speedups" : "ratios (new/base)", md ? "**" : "");
-    if (n)
-        fprintf(f, "%s%.3f\n", md ? "\n" : "  ", c->baseline ? 1 / g : g);
-    fprintf(f, "\n%sratio: exp(Hodges-Lehmann shift of log wall times), "
-            "95%% CI from the Mann-Whitney distribution; verdict: two-sided "
-            "Mann-Whitney U test, alpha %.2f, threshold %g%%, at least %d "
-            "repetitions per side.%s\n", md ? "_" : "", ALPHA, c->thr * 100,
-            MIN_REPS, md ? "_" : "");
-}
-
-static cJSON *num_or_null(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
-static cJSON *config_json(const cJSON *run)
-{
-    cJSON *o = cJSON_CreateObject();
-    struct rl_field f[RL_MAXFIELDS];
-    int k = rl_fields(run, f, RL_MAXFIELDS);
-    for (int i = 0; i < k; i++)
-        cJSON_AddItemToObject(o, f[i].name,
-                              cJSON_Duplicate(rl_get(run, i < 4 ? f[i].name : ""), 1)
-                                  ?: cJSON_CreateString(f[i].value));
-    return o;
-}
-
-static void print_json(const struct cmp *c, FILE *f)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "schema", "parbench.compare/1");
-    cJSON_AddStringToObject(o, c->baseline ? "report" : "base", c->rep[0].path);
-    if (c->baseline)
-        cJSON_AddStringToObject(o, "baseline", c->baseline);
-    else
-        cJSON_AddStringToObject(o, "new", c->rep[1].path);
-    cJSON_AddNumberToObject(o, "alpha", ALPHA);
-    cJSON_AddNumberToObject(o, "threshold", c->thr);
-    cJSON *pairs = cJSON_AddArrayToObject(o, "pairs");
-    size_t nslow = 0;
-    for (size_t i = 0; i < c->npairs; i++) {
-        const struct pair *p = &c->pairs[i];
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddItemToObject(j, "config", config_json(p->b));
-        cJSON_AddNumberToObject(j, c->baseline ? "baseline_n" : "base_n", (double)p->na);
-        cJSON_AddNumberToObject(j, c->baseline ? "n" : "new_n", (double)p->nb);
-        cJSON_AddItemToObject(j, c->baseline ? "baseline_median_s" : "base_median_s",
-                              num_or_null(p->med_a));
-        cJSON_AddItemToObject(j, c->baseline ? "median_s" : "new_median_s",
-                              num_or_null(p->med_b));
-        cJSON_AddItemToObject(j, "ratio", num_or_null(p->ratio));
-        cJSON *ci = cJSON_AddArrayToObject(j, "ratio_ci95");
-        cJSON_AddItemToArray(ci, num_or_null(p->lo));
-        cJSON_AddItemToArray(ci, num_or_null(p->hi));
-        if (c->baseline) {
-            cJSON_AddItemToObject(j, "speedup", num_or_null(1 / p->ratio));
-            cJSON_AddItemToObject(j, "efficiency", num_or_null(p->eff));
-        }
-        cJSON_AddItemToObject(j, "p_value", num_or_null(p->p));
-        cJSON_AddBoolToObject(j, "exact", p->exact);
-        cJSON_AddStringToObject(j, "verdict", verdict_code[p->v]);
-        cJSON_AddItemToObject(j, "rss_total_base_bytes", num_or_null(p->rss_a));
-        cJSON_AddItemToObject(j, "rss_total_new_bytes", num_or_null(p->rss_b));
-        cJSON_AddItemToArray(pairs, j);
-        nslow += p->v == V_SLOWER;
-    }
-    const char *const uk[2] = {"only_base", "only_new"};
-    for (int s = 0; s < 2; s++) {
-        cJSON *u = cJSON_AddArrayToObject(o, c->baseline && s ? "no_baseline" : uk[s]);
-        for (size_t i = 0; i < c->nunpaired[s]; i++)
-            cJSON_AddItemToArray(u, config_json(c->unpaired[s][i]));
-    }
-    size_t n;
-    cJSON_AddItemToObject(o, "geomean_ratio", num_or_null(geomean(c, &n)));
-    cJSON_AddNumberToObject(o, "regressions", (double)nslow);
-    char *s = cJSON_Print(o);
-    if (s)
-        fprintf(f, "%s\n", s);
-    free(s);
-    cJSON_Delete(o);
+    size_t slow = 0;
+    for (size_t i = 0; i < c.npairs; i++)
+        slow += cmp_is_regression(&c.pairs[i]);
+    for (int i = 0; i < c.nrep; i++)
+        rl_free(&c.rep[i]);
+    free(c.pairs), free(c.unpaired[0]), free(c.unpaired[1]);
+    if (rc)
+        return pb_usage_error("compare: %s", err);
+    return c.fail_on_regression && slow ? 1 : 0;
 }

@@ -6,9 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "bench/parse.h"
 #include "bench/report.h"
 #include "bench/reportload.h"
 
@@ -155,6 +154,30 @@ static int check_run(const char *path, int i, const cJSON *run, char *err,
     return 0;
 }
 
+/* The text ends inside a string, an object or an array: a report cut
+ * short (a copy interrupted, a disk full), not one written wrongly. */
+static int unclosed(const char *t, size_t n)
+{
+    long depth = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return in_str || depth > 0;
+}
+
 int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -164,13 +187,13 @@ int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen)
     if (!text)
         return -EIO;
     const char *end = NULL;
-    r->doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    r->doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
     if (!r->doc) {
         const char *at = cJSON_GetErrorPtr();
         size_t off = at && at >= text && at <= text + len ? (size_t)(at - text) : len;
         while (off < len && strchr(" \t\r\n", text[off]) && off + 1 < len)
             off++;
-        int truncated = !len || off >= len - 1;
+        int truncated = !len || off >= len - 1 || unclosed(text, len);
         free(text);
         if (!len)
             return fail(err, errlen, "%s: empty file, not a report", path);
@@ -261,17 +284,24 @@ int rl_fields(const cJSON *run, struct rl_field *f, int max)
         k++;
     }
     qsort(f + first, (size_t)(k - first), sizeof *f, cmp_field);
-    static const char *const lim[][2] = {{"cpus", "limits.cpus"},
-                                         {"memory", "limits.memory_bytes"}};
-    for (int i = 0; i < 2 && k < max; i++, k++) {
+    /* The limits asked for; how they were applied (mechanism) may differ
+     * between hosts for the same request. */
+    static const char *const lim[][2] = {
+        {"cpus", "limits.cpus"}, {"memory", "limits.memory_bytes"},
+        {"cpuset", "limits.cpuset"}, {"bind", "limits.bind"}};
+    for (int i = 0; i < 4 && k < max; i++, k++) {
         snprintf(f[k].name, sizeof f[k].name, "%s", lim[i][0]);
-        print_value(rl_get(run, lim[i][1]), f[k].value, sizeof f[k].value);
+        const cJSON *v = rl_get(run, lim[i][1]);
+        if (!v && i == 3)
+            snprintf(f[k].value, sizeof f[k].value, "none");
+        else
+            print_value(v, f[k].value, sizeof f[k].value);
     }
     return k;
 }
 
 /* name is an element of the comma-separated list? */
-static int in_list(const char *list, const char *name)
+int rl_in_list(const char *list, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = list; p && *p;) {
@@ -290,7 +320,7 @@ void rl_config_key(const cJSON *run, const char *skip, char *buf, size_t n)
     size_t used = 0;
     buf[0] = 0;
     for (int i = 0; i < k && used < n; i++)
-        if (!in_list(skip, f[i].name))
+        if (!rl_in_list(skip, f[i].name))
             used += (size_t)snprintf(buf + used, n - used, "%s=%s;", f[i].name,
                                      f[i].value);
 }
@@ -307,6 +337,24 @@ int rl_field_value(const cJSON *run, const char *name, char *buf, size_t n)
     return -1;
 }
 
+int rl_field_text(const struct rl_field *f, char *buf, size_t n)
+{
+    buf[0] = 0;
+    if (!strcmp(f->value, "null"))
+        return 0;
+    char *end, sz[32];
+    double v = strtod(f->value, &end);
+    /* Byte counts read better as "1GiB" than as 1073741824. */
+    if ((!strcmp(f->name, "memory") || strstr(f->name, "bytes")) && !*end &&
+        end != f->value && v >= 0 && v < 9e18) {
+        pb_format_size((uint64_t)v, sz, sizeof sz);
+        snprintf(buf, n, "%s=%s", f->name, sz);
+    } else {
+        snprintf(buf, n, "%s=%s", f->name, f->value);
+    }
+    return 1;
+}
+
 void rl_label(const cJSON *run, const char *extra, const char *skip,
               char *buf, size_t n)
 {
@@ -318,17 +366,19 @@ void rl_label(const cJSON *run, const char *extra, const char *skip,
             used += (size_t)snprintf(buf + used, n - used, __VA_ARGS__); \
     } while (0)
     ADD("%s", rl_str(run, "workload"));
-    if (!in_list(skip, "runner"))
+    if (!rl_in_list(skip, "runner"))
         ADD(" %s", rl_str(run, "runner"));
-    if (!in_list(skip, "workers"))
+    if (!rl_in_list(skip, "workers"))
         ADD(" w=%g", rl_num(run, "workers"));
-    if (!in_list(skip, "tasks"))
+    if (!rl_in_list(skip, "tasks"))
         ADD(" t=%g", rl_num(run, "tasks"));
     struct rl_field f[RL_MAXFIELDS];
     int k = rl_fields(run, f, RL_MAXFIELDS);
+    char kv[160];
     for (int i = 4; i < k; i++)
-        if (in_list(extra, f[i].name) && !in_list(skip, f[i].name))
-            ADD(" %s=%s", f[i].name, f[i].value);
+        if (rl_in_list(extra, f[i].name) && !rl_in_list(skip, f[i].name) &&
+            rl_field_text(&f[i], kv, sizeof kv))
+            ADD(" %s", kv);
 #undef ADD
 }
 
@@ -361,7 +411,7 @@ void rl_varying(const cJSON *const *runs, size_t n, char *buf, size_t len)
             int found = 0;
             for (int a = 4; a < k0 && !found; a++)
                 found = !strcmp(f[b].name, f0[a].name);
-            if (!found && !in_list(buf, f[b].name) && used < len)
+            if (!found && !rl_in_list(buf, f[b].name) && used < len)
                 used += (size_t)snprintf(buf + used, len - used, "%s%s",
                                          used ? "," : "", f[b].name);
         }

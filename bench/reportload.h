@@ -6,7 +6,7 @@
  * (workload, runner, workers, tasks) and a repetitions array.  Also here:
  * what "the same configuration" means, a small text/markdown/CSV/TSV table
  * printer, atomic output of a command's text, and a table-driven option
- * parser shared by the three commands. */
+ * parser shared by the three commands (those in bench/reportout.c). */
 #ifndef PB_REPORTLOAD_H
 #define PB_REPORTLOAD_H
 #include <cjson/cJSON.h>
@@ -41,8 +41,8 @@ const cJSON *rl_run(const struct rl_report *r, int i);
 
 /* Configuration fields of a run: workload, runner, workers, tasks, every
  * parameter except repeat, warmup and values derived from the others
- * (image geometry, calibrated spin iterations, ...), and the limits
- * (cpus, memory_bytes).  Values are printed canonically (numbers %.17g). */
+ * (image geometry, calibrated spin iterations, ...), and the limits asked
+ * for (cpus, memory, cpuset, bind).  Values are printed canonically (numbers %.17g). */
 #define RL_MAXFIELDS 48
 struct rl_field {
     char name[48];
@@ -57,6 +57,10 @@ int rl_param_is_config(const char *key);
 void rl_config_key(const cJSON *run, const char *skip, char *buf, size_t n);
 /* One field's canonical value; -1 when the run has no such field. */
 int rl_field_value(const cJSON *run, const char *name, char *buf, size_t n);
+/* "name=value" for display (byte counts as "1GiB"); 0 and "" for null. */
+int rl_field_text(const struct rl_field *f, char *buf, size_t n);
+/* 1 when name is an element of the comma-separated list (NULL: empty). */
+int rl_in_list(const char *list, const char *name);
 /* Short human label "image fork w=2 t=10" plus "name=value" for each field
  * listed in extra (comma-separated, may be NULL or empty); fields listed in
  * skip are left out. */

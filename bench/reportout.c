@@ -283,16 +283,19 @@ int rl_wants_help(int argc, char **argv)
 
 void rl_fmt_time(double s, char *buf, size_t n)
 {
-    if (!isfinite(s))
+    static const struct { double f; const char *u; } units[] = {
+        {1, "s"}, {1e-3, "ms"}, {1e-6, "us"}};
+    if (!isfinite(s)) {
         snprintf(buf, n, "-");
-    else if (s >= 100)
-        snprintf(buf, n, "%.1f s", s);
-    else if (s >= 1)
-        snprintf(buf, n, "%.3f s", s);
-    else if (s >= 1e-3)
-        snprintf(buf, n, "%.3g ms", s * 1e3);
-    else
-        snprintf(buf, n, "%.3g us", s * 1e6);
+        return;
+    }
+    size_t i = 0;
+    while (i < 2 && s < units[i].f * 0.99995)
+        i++;
+    /* Four significant digits, without switching to exponents. */
+    double v = s / units[i].f;
+    int dec = v >= 100 ? 1 : v >= 10 ? 2 : 3;
+    snprintf(buf, n, "%.*f %s", dec, v, units[i].u);
 }
 
 void rl_fmt_bytes(double b, char *buf, size_t n)

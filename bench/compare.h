@@ -1,0 +1,53 @@
+/* bench/compare.h: what bench/compare.c computes and bench/compare_out.c
+ * prints: the pairs of runs, their statistics and verdicts.  Private to
+ * `parbench compare`. */
+#ifndef PB_COMPARE_H
+#define PB_COMPARE_H
+#include <stdio.h>
+
+#include "bench/reportload.h"
+
+#define CMP_ALPHA 0.05
+#define CMP_MIN_REPS 5 /* below this per side: "too few repetitions" */
+
+enum verdict { V_SAME, V_SLOWER, V_FASTER, V_WITHIN, V_FEW, V_FAILED, V_BASE };
+
+/* One row: base run a (or the baseline) against run b. */
+struct pair {
+    const cJSON *a, *b;
+    size_t na, nb;          /* repetitions with a wall time */
+    double med_a, med_b;    /* median wall times, s */
+    double ratio, lo, hi;   /* b / a and its 95% interval */
+    double p;               /* two-sided U test p-value */
+    int exact;              /* exact U distribution was used */
+    double rss_a, rss_b;    /* median total peak RSS, bytes */
+    double eff;             /* baseline mode: parallel efficiency, else NaN */
+    enum verdict v;
+};
+
+/* One `parbench compare`: its options, reports, and the pairs found. */
+struct cmp {
+    const char *format, *threshold, *baseline, *output; /* option values */
+    int fail_on_regression;
+    double thr;              /* threshold as a fraction */
+    enum rl_format fmt;
+    struct rl_report rep[2]; /* base, new (only [0] in baseline mode) */
+    int nrep;
+    struct pair *pairs;
+    size_t npairs;
+    const cJSON **unpaired[2]; /* runs only in base / only in new (baseline
+                                  mode: [1] = runs without a baseline) */
+    size_t nunpaired[2];
+    char extra[512];         /* fields that vary: shown in labels */
+    char key[64], value[96]; /* baseline mode: --baseline KEY=VALUE */
+};
+
+/* What --fail-on-regression counts: a pair significantly slower beyond
+ * the threshold, or a run that was ok in the base and is not any more. */
+int cmp_is_regression(const struct pair *p);
+/* Geometric mean of the compared pairs' ratios; *n gets their number. */
+double cmp_geomean(const struct cmp *c, size_t *n);
+/* The table and notes as text or markdown (c->fmt), or the JSON. */
+void cmp_print_text(const struct cmp *c, FILE *f);
+void cmp_print_json(const struct cmp *c, FILE *f);
+#endif

@@ -1,0 +1,29 @@
+# plots/timeline.gp: one repetition of one run as a Gantt chart: a row per
+# worker, a bar per task from its start to its end, so idle time (gaps)
+# and imbalance (rows ending early) show.  Bars are coloured by task id,
+# i.e. the order tasks were handed out.  datafile: block 0 rows task,
+# start, end, worker (in `unit`); block 1 worker, "label"; block 2 the end
+# of the timed region.  Extra: what, nworkers, ntasks, unit.
+load plotdir.'/common.gp'
+set title chart_title("task timeline: ".what)
+set xlabel sprintf('time since the start of the timed region (%s)', unit)
+unset ylabel
+set yrange [nworkers-0.5:-0.5]
+set xrange [0:*]
+set offsets 0, graph 0.02, 0, 0
+set grid noytics
+set ytics scale 0
+set bmargin at screen 0.15
+set key at screen 0.45, screen 0.01 center bottom horizontal box lc rgb '#cccccc'
+set style fill solid 0.85 border lc rgb '#333333'
+set palette defined (0 '#9ecae1', 0.5 '#c7e9c0', 1 '#fdae6b')
+set cbrange [0:(ntasks > 1 ? ntasks-1 : 1)]
+set cblabel 'task id (order handed out)'
+set colorbox user origin screen 0.9, screen 0.2 size screen 0.02, screen 0.6
+set rmargin at screen 0.86
+plot datafile index 0 using (($2+$3)/2):4:(($3-$2)/2):(0.35):1 \
+         with boxxyerror fc palette title 'task: a bar from its start to its end', \
+     '' index 1 using (NaN):1:ytic(2) notitle, \
+     '' index 2 using 1:2 with lines lt 7 dt 2 lw 2 title 'end of the timed region', \
+     '' index 0 using (($2+$3)/2):4:(ntasks <= 60 ? sprintf('%d', int($1)) : '') \
+         with labels tc rgb 'black' font ',9' notitle

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# parbench compare on synthetic reports with known differences
+# (tests/fixtures/make_reports.py): identical runs, a 2x regression with a
+# tight spread, a 3% change inside 5% noise, 3 repetitions, unpaired runs,
+# --threshold, --fail-on-regression, --baseline speedups, and bad input.
+. "$(dirname "$0")/lib.sh"
+
+python3 "$ROOT/tests/fixtures/make_reports.py" "$TMPD" || { _record FAIL "fixtures" "make_reports.py failed"; exit 1; }
+B=$TMPD/base.json
+
+# verdict FILE CONFIG-PREFIX: the verdict of the pair whose label-ish key matches
+verdict() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sys.argv[2].split()
+for p in d["pairs"]:
+    c = p["config"]
+    key = [c["workload"], c["runner"], "w=%g" % c["workers"]]
+    if key[:len(want)] == want:
+        print(p["verdict"]); break
+else:
+    print("missing")
+PY
+}
+
+"$PB" compare "$B" "$TMPD/same.json" --format json >"$TMPD/same.out"
+eq "identical runs: fork not significant" same "$(verdict "$TMPD/same.out" 'image fork w=2')"
+eq "identical runs: pthreads not significant" same "$(verdict "$TMPD/same.out" 'image pthreads w=2')"
+eq "identical runs: geometric mean 1" True "$(jq_py "$TMPD/same.out" 'abs(r["geomean_ratio"] - 1) < 1e-9')"
+expect_exit 0 "identical runs pass --fail-on-regression" "$PB" compare "$B" "$TMPD/same.json" --fail-on-regression
+
+"$PB" compare "$B" "$TMPD/new.json" --format json >"$TMPD/new.out"
+eq "2x slower, tight spread: significant regression" slower "$(verdict "$TMPD/new.out" 'image fork w=2')"
+eq "2x slower: ratio about 2" True "$(jq_py "$TMPD/new.out" '[1.9 < p["ratio"] < 2.1 and p["ratio_ci95"][0] > 1.9 for p in r["pairs"] if p["config"]["runner"] == "fork"][0]')"
+eq "2x slower: exact p-value 2/C(20,10)" True "$(jq_py "$TMPD/new.out" '[abs(p["p_value"] - 2/184756) < 1e-9 for p in r["pairs"] if p["config"]["runner"] == "fork"][0]')"
+eq "2x slower: peak RSS change reported" True "$(jq_py "$TMPD/new.out" '[p["rss_total_new_bytes"] > p["rss_total_base_bytes"] for p in r["pairs"] if p["config"]["runner"] == "fork"][0]')"
+eq "noisy 3%: not significant" same "$(verdict "$TMPD/new.out" 'image pthreads w=2')"
+eq "3 repetitions: too few" too_few "$(verdict "$TMPD/new.out" 'prime single')"
+eq "unpaired base run listed" spin "$(jq_py "$TMPD/new.out" 'r["only_base"][0]["workload"]')"
+eq "unpaired new run listed" 4 "$(jq_py "$TMPD/new.out" 'r["only_new"][0]["workers"]')"
+eq "regressions counted" 1 "$(jq_py "$TMPD/new.out" 'r["regressions"]')"
+expect_exit 1 "2x slower fails --fail-on-regression" "$PB" compare "$B" "$TMPD/new.json" --fail-on-regression
+expect_exit 0 "without --fail-on-regression exit 0" "$PB" compare "$B" "$TMPD/new.json"
+python3 - "$TMPD/new.json" "$TMPD/oom.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["runs"][1]["status"] = "oom"  # pthreads: was ok in base
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$PB" compare "$B" "$TMPD/oom.json" --format json >"$TMPD/oom.out"
+eq "a run now failing: not compared" failed "$(verdict "$TMPD/oom.out" 'image pthreads w=2')"
+expect_exit 1 "a run now failing fails --fail-on-regression" "$PB" compare "$B" "$TMPD/oom.json" --fail-on-regression --threshold 150%
+expect_exit 0 "--threshold 150% tolerates 2x" "$PB" compare "$B" "$TMPD/new.json" --fail-on-regression --threshold 150%
+"$PB" compare "$B" "$TMPD/new.json" --threshold=150 --format json >"$TMPD/thr.out"
+eq "--threshold: significant but within" within_threshold "$(verdict "$TMPD/thr.out" 'image fork w=2')"
+
+txt=$("$PB" compare "$B" "$TMPD/new.json")
+for s in "slower (+" "no significant change" "too few repetitions (3, 3)" "only in base" "only in new" \
+         "geometric mean of 3 ratios" "95% CI" "Mann-Whitney"; do
+    case $txt in *"$s"*) _record PASS "text output: '$s'" ;; *) _record FAIL "text output: '$s'" "$txt" ;; esac
+done
+md=$("$PB" compare "$B" "$TMPD/new.json" --format markdown)
+case $md in *"| configuration | base | new |"*"|---|"*) _record PASS "markdown table" ;;
+    *) _record FAIL "markdown table" "$md" ;; esac
+"$PB" compare "$B" "$TMPD/new.json" --output "$TMPD/cmp.txt" >"$TMPD/stdout.txt"
+eq "--output writes the file, not stdout" "yes 0" "$(grep -q 'slower' "$TMPD/cmp.txt" && echo yes) $(wc -c <"$TMPD/stdout.txt")"
+
+# One report against a baseline configuration: speedups.
+M=$TMPD/matrix.json
+"$PB" compare "$M" --baseline runner=single --format json >"$TMPD/bl.out"
+eq "--baseline: pthreads 8 workers faster than single" True "$(jq_py "$TMPD/bl.out" '[p["verdict"] == "faster" and 5 < p["speedup"] < 7 and 0.6 < p["efficiency"] < 0.9 for p in r["pairs"] if p["config"]["runner"] == "pthreads" and p["config"]["workers"] == 8 and p["config"]["tasks"] == 10][0]')"
+eq "--baseline: baseline rows marked" 4 "$(jq_py "$TMPD/bl.out" 'sum(p["verdict"] == "baseline" for p in r["pairs"])')"
+eq "--baseline: limited runs have no baseline" True "$(jq_py "$TMPD/bl.out" 'all(c["limits"]["cpus"] == 2 or c["workload"] == "url" for c in r["no_baseline"])')"
+"$PB" compare "$M" --baseline workers=2 --format json >"$TMPD/bl2.out"
+eq "--baseline workers=2: fork 8 vs fork 2 faster" True "$(jq_py "$TMPD/bl2.out" '[p["speedup"] > 2.5 for p in r["pairs"] if p["config"]["runner"] == "fork" and p["config"]["workers"] == 8 and p["config"]["tasks"] == 30 and p["config"]["workload"] == "image"][0]')"
+txt=$("$PB" compare "$M" --baseline runner=single)
+case $txt in *speedup*efficiency*"geometric mean of"*speedups*) _record PASS "--baseline text: speedup table" ;;
+    *) _record FAIL "--baseline text: speedup table" "$txt" ;; esac
+
+# Bad input: one line "parbench: compare: ...", exit 2, nothing on stdout.
+bad() { # name args...
+    local name=$1; shift
+    local err rc out
+    out=$("$PB" compare "$@" 2>"$TMPD/err"); rc=$?; err=$(cat "$TMPD/err")
+    if [ "$rc" != 2 ]; then _record FAIL "$name" "exit $rc, wanted 2 ($err)"; return; fi
+    if [ "$(printf '%s\n' "$err" | wc -l)" != 1 ] || [ "${err#parbench: compare: }" = "$err" ]; then
+        _record FAIL "$name" "not one 'parbench: compare: ...' line: $err"; return; fi
+    if [ -n "$out" ]; then _record FAIL "$name" "wrote to stdout: $out"; return; fi
+    _record PASS "$name"
+}
+head -c 700 "$B" >"$TMPD/truncated.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["schema"]="parbench.report/2"; json.dump(d, open(sys.argv[2], "w"))' "$B" "$TMPD/v2.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["runs"]=[]; json.dump(d, open(sys.argv[2], "w"))' "$B" "$TMPD/empty.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["runs"][1]["runner"]; json.dump(d, open(sys.argv[2], "w"))' "$B" "$TMPD/norunner.json"
+echo '[1, 2' >"$TMPD/garbage.json"
+bad "truncated report" "$B" "$TMPD/truncated.json"
+bad "another schema version" "$TMPD/v2.json" "$B"
+bad "report with no runs" "$B" "$TMPD/empty.json"
+bad "run without a runner" "$B" "$TMPD/norunner.json"
+bad "not JSON" "$B" "$TMPD/garbage.json"
+bad "no workload in common" "$B" "$TMPD/url.json"
+bad "missing file" "$B" "$TMPD/nope.json"
+bad "one report without --baseline" "$B"
+bad "three reports" "$B" "$B" "$B"
+bad "unknown option" "$B" "$B" --frob
+bad "bad format" "$B" "$B" --format csv
+bad "bad threshold" "$B" "$B" --threshold lots
+bad "negative threshold" "$B" "$B" --threshold -5%
+bad "--baseline without =" "$M" --baseline single
+bad "--baseline value absent" "$M" --baseline runner=gpu
+bad "--baseline with two reports" "$B" "$B" --baseline runner=single
+err=$("$PB" compare "$B" "$TMPD/truncated.json" 2>&1)
+case $err in *truncated*) _record PASS "truncated report: says truncated" ;; *) _record FAIL "truncated report: says truncated" "$err" ;; esac
+err=$("$PB" compare "$TMPD/v2.json" "$B" 2>&1)
+case $err in *"parbench.report/2"*) _record PASS "schema error names the version" ;; *) _record FAIL "schema error names the version" "$err" ;; esac
+expect_exit 0 "compare --help" "$PB" compare --help
