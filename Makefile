@@ -3,6 +3,7 @@
 #   make                       build/parbench
 #   make test                  install missing packages, build, all tests
 #   make bench                 the reference experiments (see README)
+#   make plots REPORT=r.json   charts of a report (build/plots, gnuplot)
 #   make SANITIZE=address,undefined test   /   make SANITIZE=thread test
 #
 # Objects go to a directory named after the sanitizer set, so switching
@@ -28,7 +29,12 @@ OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra $(if $(WERROR),-Werror)
 ALLCFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -I. -Ibuild $(PKG_CFLAGS)
-LDLIBS   := $(PKG_LIBS) -lm -pthread
+# MPICH is a hard dependency: the mpi runner's ranks (runners/mpi_rank.c)
+# call MPI, and only that file sees MPI's headers; the driver never calls
+# MPI_Init.  Every binary links libmpich so build/parbench can be a rank.
+MPI_CFLAGS := $(shell pkg-config --cflags mpich)
+MPI_LIBS   := $(shell pkg-config --libs mpich)
+LDLIBS   := $(PKG_LIBS) $(MPI_LIBS) -lm -pthread
 
 ifneq ($(SANITIZE),)
 ALLCFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
@@ -40,6 +46,7 @@ endif
 
 # kernels are the hot loops: let the compiler vectorise them.
 $(OBJ)/kernels/%.o: ALLCFLAGS += -O3
+$(OBJ)/runners/mpi_rank.o: ALLCFLAGS += $(MPI_CFLAGS)
 
 KERNEL_SRC := $(wildcard kernels/*.c)
 RUNNER_SRC := $(wildcard runners/*.c)
@@ -50,7 +57,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 TOOL_BIN   := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))
 
-.PHONY: all clean test unit e2e bench bench-kernels bench-runners deps FORCE
+.PHONY: all clean test unit e2e bench bench-kernels bench-runners bench-io bench-mpi docker-bench deps plots FORCE
 all: build/parbench
 
 # Relink when the flags change (e.g. SANITIZE added or removed).
@@ -104,11 +111,32 @@ SCALE ?= default
 bench: build/parbench
 	SCALE=$(SCALE) bash scripts/bench.sh
 
+# Charts of a report: make plots REPORT=r.json [PLOTS_DIR=dir] [PLOT_FORMAT=svg]
+PLOTS_DIR   ?= build/plots
+PLOT_FORMAT ?= png
+plots: build/parbench
+	@test -n "$(REPORT)" || { echo "usage: make plots REPORT=report.json [PLOTS_DIR=$(PLOTS_DIR)] [PLOT_FORMAT=png|svg]" >&2; exit 2; }
+	build/parbench plot "$(REPORT)" --out "$(PLOTS_DIR)" --format $(PLOT_FORMAT)
+
 bench-kernels: build/tools/bench_kernels
 	build/tools/bench_kernels
 
 bench-runners: build/parbench
 	bash scripts/bench-runners.sh
+
+# Reference 002 offline: url at 50 ms on the embedded server (single,
+# pthreads/fork/async 4-16) and prime (single, pthreads 1-4, fork 2-64).
+bench-io: build/parbench
+	bash scripts/bench-io.sh
+
+# mpi versus fork and pthreads on the image workload (prints PASS/MISS).
+bench-mpi: build/parbench
+	bash scripts/bench-mpi.sh
+
+# The reference cluster in Docker: head + 2 workers over MPI, and pool
+# containers with 2 and 4 CPUs; reports land in results/.
+docker-bench:
+	bash docker/bench.sh
 
 clean:
 	rm -rf build

@@ -22,6 +22,7 @@
 #include "bench/matrix.h"
 #include "bench/report.h"
 #include "bench/run.h"
+#include "bench/server_proc.h"
 
 struct margs {
     const char *file, *output;
@@ -165,8 +166,12 @@ int cmd_matrix(int argc, char **argv)
     for (size_t k = 0; k < m.ncells; k++) {
         struct run_plan plan;
         struct run_state st;
-        if (cell_plan(&m.cells[k], &cfgs[k], &plan, err, sizeof err) ||
-            run_setup(&st, &plan, err, sizeof err)) {
+        int bad = cell_plan(&m.cells[k], &cfgs[k], &plan, err, sizeof err);
+        /* url without --urls: setup only formats URLs from the embedded
+         * server's address, so checking needs no server yet. */
+        if (!bad && plan.embedded_server)
+            plan.w.p.base_url = "http://127.0.0.1:0";
+        if (bad || run_setup(&st, &plan, err, sizeof err)) {
             rc = pb_usage_error("matrix: cell %zu (%s): %s", k + 1,
                                 m.cells[k].key, err);
             goto out;
@@ -219,9 +224,11 @@ int cmd_matrix(int argc, char **argv)
         struct run_plan plan;
         struct run_state st;
         struct limit_state ls;
+        struct server_proc srv = {0};
         cJSON *run = NULL;
         int failed = 1;
         if (cell_plan(&m.cells[k], &cfgs[k], &plan, err, sizeof err) == 0 &&
+            server_proc_attach(&srv, &plan, err, sizeof err) == 0 &&
             run_setup(&st, &plan, err, sizeof err) == 0) {
             if (execute_prepare(&plan, &ls, err, sizeof err) == 0) {
                 run = execute_run(&st, &ls, &failed);
@@ -233,6 +240,7 @@ int cmd_matrix(int argc, char **argv)
             }
             run_cleanup(&st);
         }
+        server_proc_stop(&srv); /* the cell's embedded server, if any */
         if (!run) { /* validated above: only a changed machine gets here */
             run = cJSON_CreateObject();
             cJSON_AddStringToObject(run, "status", "failed");

@@ -50,13 +50,10 @@ int cmd_run(int argc, char **argv)
         report_check_output(plan.output, err, sizeof err))
         return pb_usage_error("run: %s", err);
 
-    struct server_proc srv = {0};
-    if (plan.embedded_server) {
-        if (server_proc_start(&srv, &plan.server, err, sizeof err)) {
-            fprintf(stderr, "parbench: run: embedded server: %s\n", err);
-            return 1;
-        }
-        plan.w.p.base_url = srv.base_url;
+    struct server_proc srv;
+    if (server_proc_attach(&srv, &plan, err, sizeof err)) {
+        fprintf(stderr, "parbench: run: embedded server: %s\n", err);
+        return 1;
     }
     struct run_state st;
     if (run_setup(&st, &plan, err, sizeof err)) {

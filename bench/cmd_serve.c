@@ -6,10 +6,12 @@
  * --port 0 learns the port; then serves until SIGTERM or SIGINT, and stops
  * cleanly (exit 0).  Options are one table, as in bench/config.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench/commands.h"
 #include "bench/parse.h"
@@ -49,6 +51,16 @@ static const struct sopt sopts[] = {
 };
 #undef F
 #define NSOPTS (sizeof sopts / sizeof *sopts)
+
+/* SIGINT/SIGTERM write their number here; the main thread reads it. */
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop(int sig)
+{
+    char c = (char)sig;
+    ssize_t r = write(stop_pipe[1], &c, 1);
+    (void)r;
+}
 
 static void print_help(FILE *f)
 {
@@ -150,28 +162,40 @@ int cmd_serve(int argc, char **argv)
                              .latency_s = a.latency, .jitter_s = a.jitter,
                              .body_bytes = a.body, .seed = a.seed};
 
-    /* Take SIGINT and SIGTERM synchronously with sigwait(): blocked here,
-     * before any thread exists, so every server thread inherits the mask
-     * and the main thread alone receives them.  Reset to the default
-     * first: a shell's background job may have been given SIG_IGN. */
-    sigset_t set;
+    /* SIGINT and SIGTERM (also the parent-death signal of an embedded
+     * server) end the loop below through a self-pipe.  A handler rather
+     * than sigwait(): a thread we did not create (a sanitizer's) does not
+     * have them blocked and would otherwise take the default action.  The
+     * handler also replaces a SIG_IGN a shell gave a background job.
+     * Blocked while the server starts its threads, so they inherit the
+     * block and the signal lands in this thread (or that foreign one). */
+    if (pipe2(stop_pipe, O_CLOEXEC) != 0) {
+        fprintf(stderr, "parbench: serve: pipe: %s\n", strerror(errno));
+        return 1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
 
     struct pb_server *s;
     int rc = serve_start(&c, &s, err, sizeof err);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
         fprintf(stderr, "parbench: serve: %s\n", err);
         return rc == -EINVAL ? 2 : 1;
     }
     printf("listening on %s\n", serve_address(s));
     fflush(stdout);
-    int sig = 0;
-    while (sigwait(&set, &sig) != 0)
+    char sig;
+    while (read(stop_pipe[0], &sig, 1) < 0 && errno == EINTR)
         ;
     serve_stop(s);
     return 0;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench/config.h"
 #include "bench/host.h"
@@ -32,7 +33,7 @@ struct opt {
 #define F(field) offsetof(struct run_config, field)
 static const struct opt opts[] = {
     {"workload", OT_STR, F(workload), 0, 0, "NAME", "image|prime|url|spin (default image)"},
-    {"runner", OT_STR, F(runner), 0, 0, "NAME", "single|pthreads|fork|async (default single)"},
+    {"runner", OT_STR, F(runner), 0, 0, "NAME", "single|pthreads|fork|async|mpi (default single)"},
     {"workers", OT_UINT, F(workers), 1, 4096, "N", "workers (default: the CPUs this process may use)"},
     {"tasks", OT_UINT, F(tasks), 1, 10000000, "N", "tasks the work is split into (default 10)"},
     {"repeat", OT_UINT, F(repeat), 1, 100000, "N", "measured repetitions (default 5)"},
@@ -52,12 +53,16 @@ static const struct opt opts[] = {
     {"latency", OT_DURATION, F(latency), 0, 0, "TIME", "url: embedded server's delay per response (default 50ms)"},
     {"jitter", OT_DURATION, F(jitter), 0, 0, "TIME", "url: delay spread, uniform +-TIME per path (default 0)"},
     {"body", OT_SIZE, F(body), 1, SERVE_BODY_MAX, "SIZE", "url: embedded server's body size (default 64KiB)"},
-    {"transfer", OT_STR, F(transfer), 0, 0, "MODE", "fork: shared|copy (default shared)"},
+    {"transfer", OT_STR, F(transfer), 0, 0, "MODE", "fork: shared|copy (default shared); mpi: local|copy (default local)"},
     {"schedule", OT_STR, F(schedule), 0, 0, "MODE", "dynamic|static (default dynamic)"},
     {"cpus", OT_NUMBER, F(cpus), 0, 4096, "X", "limit the run to X CPUs of time (CFS quota, fractional like docker --cpus)"},
     {"memory", OT_SIZE, F(memory), 1, 0, "SIZE", "limit the run's memory, driver and workers together (like docker -m)"},
     {"cpuset", OT_STR, F(cpuset), 0, 0, "LIST", "run on these CPUs only, e.g. 0-1,4"},
     {"bind", OT_STR, F(bind), 0, 0, "MODE", "none|core|pu: pin worker k to core/PU k (hwloc) (default none)"},
+    {"hosts", OT_STR, F(hosts), 0, 0, "LIST", "mpi: hosts and slots, h1:2,h2:2 (rank 0, the head, takes the first slot)"},
+    {"hostfile", OT_STR, F(hostfile), 0, 0, "FILE", "mpi: Hydra host file, one 'host[:slots]' a line"},
+    {"launcher", OT_STR, F(launcher), 0, 0, "NAME", "mpi: how Hydra starts remote ranks: ssh|rsh|fork|slurm|... (default ssh)"},
+    {"launcher-exec", OT_STR, F(launcher_exec), 0, 0, "CMD", "mpi: the launcher's program, called as CMD HOST COMMAND..."},
     {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no summary on standard error"},
 };
 #undef F
@@ -301,6 +306,35 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
         p->ro.bind_worker = limits_bind_worker;
         p->ro.bind_arg = &p->limits.bind;
     }
+    int is_mpi = strcmp(r->name, "mpi") == 0;
+    if (!is_mpi && (c->hosts || c->hostfile || c->launcher ||
+                    c->launcher_exec)) {
+        snprintf(err, errlen, "--%s works with the mpi runner only",
+                 c->hosts ? "hosts" : c->hostfile ? "hostfile"
+                 : c->launcher ? "launcher" : "launcher-exec");
+        return -EINVAL;
+    }
+    if (is_mpi && c->hosts && c->hostfile) {
+        snprintf(err, errlen, "--hosts and --hostfile: give one of them");
+        return -EINVAL;
+    }
+    if (is_mpi && c->hostfile && access(c->hostfile, R_OK) != 0) {
+        snprintf(err, errlen, "--hostfile '%s': %s", c->hostfile,
+                 strerror(errno));
+        return -EINVAL;
+    }
+    /* The ranks' outputs stay on the ranks; --bind pins through hwloc in
+     * this process tree, which mpiexec's ranks are not part of. */
+    if (is_mpi && c->dump) {
+        snprintf(err, errlen, "--dump: the mpi runner does not bring task "
+                 "outputs back to the driver (use another runner)");
+        return -EINVAL;
+    }
+    if (is_mpi && bind != BIND_NONE) {
+        snprintf(err, errlen, "--bind: not supported by the mpi runner "
+                 "(Hydra binds ranks itself: HYDRA_BINDING=core)");
+        return -EINVAL;
+    }
     int is_url = strcmp(wo->name, "url") == 0;
     if (is_url && !(c->timeout > 0)) {
         snprintf(err, errlen, "--timeout must be positive");
@@ -329,6 +363,10 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
         p->ro.workers = r->max_workers;
     p->ro.transfer = t;
     p->ro.schedule = s;
+    p->ro.hosts = c->hosts;
+    p->ro.hostfile = c->hostfile;
+    p->ro.launcher = c->launcher;
+    p->ro.launcher_exec = c->launcher_exec;
     p->repeat = (unsigned)c->repeat;
     p->warmup = (unsigned)c->warmup;
     p->output = c->output && strcmp(c->output, "-") != 0 ? c->output : NULL;

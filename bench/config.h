@@ -25,6 +25,8 @@ struct run_config {
     double cpus;           /* --cpus, 0 = no limit */
     uint64_t memory;       /* --memory bytes, 0 = no limit */
     const char *cpuset, *bind;
+    /* mpi: where the ranks run and how Hydra starts them (NULL: default) */
+    const char *hosts, *hostfile, *launcher, *launcher_exec;
     int quiet;
     int workers_set; /* --workers given (else: the CPUs we may use) */
     int tasks_set;   /* --tasks given (url checks it against --urls) */

@@ -17,9 +17,13 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "one configuration, warm-up + repetitions -> report"},
     {"matrix", cmd_matrix, "a grid of configurations from a JSON file -> one report"},
+    {"compare", cmd_compare, "two reports side by side, with significance"},
+    {"export", cmd_export, "a report as csv / tsv / markdown"},
+    {"plot", cmd_plot, "charts from a report through gnuplot"},
     {"info", cmd_info, "host, topology and effective limits as JSON"},
     {"serve", cmd_serve, "the loopback HTTP server used by the url workload"},
     {"list", cmd_list, "runners and workloads, and why any is unavailable"},
+    {"mpi-rank", mpi_rank_main, NULL}, /* hidden: started by mpiexec */
 };
 #define NCMD (sizeof commands / sizeof *commands)
 
@@ -27,7 +31,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: parbench COMMAND [OPTIONS]\n\ncommands:\n");
     for (size_t i = 0; i < NCMD; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+        if (commands[i].help) /* NULL: internal, not for people */
+            fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\n`parbench COMMAND --help` for a command's options.\n");
 }
 

@@ -261,6 +261,18 @@ int server_proc_start(struct server_proc *sp, const struct serve_config *c,
     return 0;
 }
 
+int server_proc_attach(struct server_proc *sp, struct run_plan *p, char *err,
+                       size_t errlen)
+{
+    memset(sp, 0, sizeof *sp);
+    if (!p->embedded_server)
+        return 0;
+    if (server_proc_start(sp, &p->server, err, errlen) != 0)
+        return -1;
+    p->w.p.base_url = sp->base_url;
+    return 0;
+}
+
 void server_proc_stop(struct server_proc *sp)
 {
     if (sp->pid <= 0)

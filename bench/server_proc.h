@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "bench/config.h"
 #include "bench/serve.h"
 
 struct server_proc {
@@ -20,6 +21,12 @@ struct server_proc {
  * a one-line reason in err (nothing is left running). */
 int server_proc_start(struct server_proc *sp, const struct serve_config *c,
                       char *err, size_t errlen);
+/* What `run` and `matrix` do before run_setup(): when p needs the embedded
+ * server (p->embedded_server: url without --urls), start it with
+ * p->server and point p->w.p.base_url at it; otherwise do nothing.  Stop it
+ * with server_proc_stop() after the run.  0, or -1 with err. */
+int server_proc_attach(struct server_proc *sp, struct run_plan *p, char *err,
+                       size_t errlen);
 /* Stop the child (SIGTERM, then SIGKILL after 5 s), reap it, restore the
  * signal handlers.  Safe to call when nothing was started. */
 void server_proc_stop(struct server_proc *sp);

@@ -5,12 +5,13 @@
 
 #include "kernels/workload.h"
 
-extern const struct workload_ops wl_image, wl_prime, wl_spin;
+extern const struct workload_ops wl_image, wl_prime, wl_url, wl_spin;
 
 /* The one list of workloads; `parbench list` and --help come from it. */
 const struct workload_ops *const wl_table[] = {
     &wl_image,
     &wl_prime,
+    &wl_url,
     &wl_spin,
     NULL,
 };

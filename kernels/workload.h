@@ -39,6 +39,8 @@ struct wl_params {
     const char *urls_file; /* NULL: use base_url with --tasks paths */
     const char *base_url;  /* e.g. http://127.0.0.1:PORT (embedded server) */
     double timeout_s;      /* per request */
+    int tasks_given;       /* --tasks was explicit: with urls_file it must
+                              equal the number of URLs (setup sets tasks) */
 };
 
 #define PB_ERR_MAX 160
@@ -85,8 +87,12 @@ struct workload_ops {
                     const void *in, void *out, struct task_result *r);
     int sets_digest;
     /* Optional, for event-loop runners (I/O workloads only): make task i an
-     * asynchronous transfer object (a CURL easy handle for url) and finish it
-     * after the runner's loop completed it with code rc.  See kernels/url.h */
+     * asynchronous transfer object (a CURL easy handle for url; NULL with
+     * r->status and r->error set when it cannot), and finish it after the
+     * runner's loop completed it with code rc (a CURLcode): fill r and free
+     * the handle.  The runner owns neither the handle nor its
+     * CURLOPT_PRIVATE; it must take the handle out of its loop before
+     * async_end.  See kernels/url.h. */
     void *(*async_begin)(const struct workload *w, size_t i,
                          struct task_result *r);
     void (*async_end)(const struct workload *w, size_t i, void *handle,

@@ -7,6 +7,8 @@
 #define PB_RUNNERS(X) \
     X(single)         \
     X(pthreads)       \
-    X(fork)
+    X(fork)           \
+    X(async)          \
+    X(mpi)
 
 #endif
