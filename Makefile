@@ -81,14 +81,20 @@ $(OBJ)/libparbench.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/parbench: $(OBJ)/bench/main.o $(OBJ)/libparbench.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# Which object directory the binaries were last linked from: switching
+# SANITIZE back and forth must relink even though no object changed.
+build/variant: FORCE
+	@mkdir -p $(@D)
+	@echo '$(OBJ)' | cmp -s - $@ || echo '$(OBJ)' > $@
 
-build/tests/%: tests/unit/%.c $(OBJ)/libparbench.a
+build/parbench: $(OBJ)/bench/main.o $(OBJ)/libparbench.a build/variant
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+
+build/tests/%: tests/unit/%.c $(OBJ)/libparbench.a build/variant
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ)/libparbench.a $(CHECK_LIBS) $(LDLIBS)
 
-build/tools/%: tests/tools/%.c $(OBJ)/libparbench.a
+build/tools/%: tests/tools/%.c $(OBJ)/libparbench.a build/variant
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -O3 $(LDFLAGS) -o $@ $< $(OBJ)/libparbench.a $(LDLIBS)
 
