@@ -20,6 +20,7 @@
 #include "bench/estimate.h"
 #include "bench/execute.h"
 #include "bench/matrix.h"
+#include "bench/opts.h"
 #include "bench/report.h"
 #include "bench/run.h"
 #include "bench/server_proc.h"
@@ -29,30 +30,24 @@ struct margs {
     int resume, dry_run, quiet;
 };
 
+#define F(field) offsetof(struct margs, field)
+static const struct opt mopts[] = {
+    {"output", OT_STR, F(output), 0, 0, "FILE", "the report, rewritten after every cell (required)"},
+    {"resume", OT_FLAG, F(resume), 0, 0, "", "run only the cells the report lacks"},
+    {"dry-run", OT_FLAG, F(dry_run), 0, 0, "", "list the cells and an estimated duration"},
+    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no progress on the terminal"},
+};
+#undef F
+#define NMOPTS (sizeof mopts / sizeof *mopts)
+
 static int parse_args(int argc, char **argv, struct margs *a)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        if (!strcmp(s, "--resume"))
-            a->resume = 1;
-        else if (!strcmp(s, "--dry-run"))
-            a->dry_run = 1;
-        else if (!strcmp(s, "--quiet"))
-            a->quiet = 1;
-        else if (!strcmp(s, "--output")) {
-            if (++i >= argc)
-                return pb_usage_error("matrix: --output needs a value (FILE)");
-            a->output = argv[i];
-        } else if (!strncmp(s, "--output=", 9))
-            a->output = s + 9;
-        else if (!strncmp(s, "--", 2))
-            return pb_usage_error("matrix: unknown option '%s'", s);
-        else if (a->file)
-            return pb_usage_error("matrix: unexpected argument '%s'", s);
-        else
-            a->file = s;
-    }
+    char err[300];
+    size_t npos = 0;
+    if (opt_parse(mopts, NMOPTS, a, NULL, argc, argv, &a->file, 1, &npos, err,
+                  sizeof err))
+        return pb_usage_error("matrix: %s", err);
     if (!a->file)
         return pb_usage_error("matrix: missing FILE.json (see parbench matrix --help)");
     if (!a->output && !a->dry_run)
@@ -141,12 +136,13 @@ static int dry_run(const struct matrix *m, const double *est)
 
 int cmd_matrix(int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: parbench matrix FILE.json --output FILE "
-                   "[--resume] [--dry-run] [--quiet]\n");
-            return 0;
-        }
+    if (opt_wants_help(argc, argv)) {
+        printf("usage: parbench matrix FILE.json --output FILE [OPTIONS]\n\n"
+               "Runs every cell of the matrix (see README: Matrices) into one "
+               "report.\n\noptions:\n");
+        opt_print(stdout, mopts, NMOPTS);
+        return 0;
+    }
     struct margs a;
     int rc = parse_args(argc, argv, &a);
     if (rc)

@@ -14,15 +14,8 @@
 #include <unistd.h>
 
 #include "bench/commands.h"
-#include "bench/parse.h"
+#include "bench/opts.h"
 #include "bench/serve.h"
-
-enum sopt_type {
-    SO_STR,      /* const char * */
-    SO_UINT,     /* uint64_t within [min, max] */
-    SO_SIZE,     /* uint64_t bytes within [min, max] */
-    SO_DURATION, /* double seconds, >= 0 */
-};
 
 /* Raw option values, filled through the table. */
 struct serve_args {
@@ -31,23 +24,14 @@ struct serve_args {
     double latency, jitter;
 };
 
-struct sopt {
-    const char *name;
-    enum sopt_type type;
-    size_t off; /* offset of the field in struct serve_args */
-    uint64_t min, max;
-    const char *meta;
-    const char *help;
-};
-
 #define F(field) offsetof(struct serve_args, field)
-static const struct sopt sopts[] = {
-    {"port", SO_UINT, F(port), 0, 65535, "P", "TCP port; 0 picks a free one (default 8080)"},
-    {"bind", SO_STR, F(bind), 0, 0, "ADDR", "numeric address to listen on (default 127.0.0.1)"},
-    {"latency", SO_DURATION, F(latency), 0, 0, "TIME", "delay before each response (default 50ms)"},
-    {"jitter", SO_DURATION, F(jitter), 0, 0, "TIME", "delay spread, uniform +-TIME, fixed per path (default 0)"},
-    {"body", SO_SIZE, F(body), 1, SERVE_BODY_MAX, "SIZE", "body size of ordinary paths (default 64KiB)"},
-    {"seed", SO_UINT, F(seed), 0, INT64_MAX, "S", "bodies are a function of seed and path (default 42)"},
+static const struct opt sopts[] = {
+    {"port", OT_UINT, F(port), 0, 65535, "P", "TCP port; 0 picks a free one (default 8080)"},
+    {"bind", OT_STR, F(bind), 0, 0, "ADDR", "numeric address to listen on (default 127.0.0.1)"},
+    {"latency", OT_DURATION, F(latency), 0, 0, "TIME", "delay before each response (default 50ms)"},
+    {"jitter", OT_DURATION, F(jitter), 0, 0, "TIME", "delay spread, uniform +-TIME, fixed per path (default 0)"},
+    {"body", OT_SIZE, F(body), 1, SERVE_BODY_MAX, "SIZE", "body size of ordinary paths (default 64KiB)"},
+    {"seed", OT_UINT, F(seed), 0, INT64_MAX, "S", "bodies are a function of seed and path (default 42)"},
 };
 #undef F
 #define NSOPTS (sizeof sopts / sizeof *sopts)
@@ -69,81 +53,7 @@ static void print_help(FILE *f)
                "with --body\ndeterministic bytes, each after --latency.  "
                "Prints \"listening on ADDR:PORT\"\nand runs until SIGTERM or "
                "SIGINT.\n\noptions:\n");
-    for (size_t i = 0; i < NSOPTS; i++) {
-        char left[40];
-        snprintf(left, sizeof left, "--%s %s", sopts[i].name, sopts[i].meta);
-        fprintf(f, "  %-22s %s\n", left, sopts[i].help);
-    }
-}
-
-static int set_opt(struct serve_args *a, const struct sopt *o,
-                   const char *value, char *err, size_t errlen)
-{
-    void *field = (char *)a + o->off;
-    char sub[200];
-    int rc = 0;
-    switch (o->type) {
-    case SO_STR:
-        if (!*value) {
-            snprintf(err, errlen, "--%s: empty value", o->name);
-            return -EINVAL;
-        }
-        *(const char **)field = value;
-        return 0;
-    case SO_UINT:
-        rc = pb_parse_uint(value, o->min, o->max, field, sub, sizeof sub);
-        break;
-    case SO_SIZE:
-        rc = pb_parse_size(value, field, sub, sizeof sub);
-        if (!rc && (*(uint64_t *)field < o->min || *(uint64_t *)field > o->max)) {
-            snprintf(sub, sizeof sub, "'%s': must be 1 byte to 1GiB", value);
-            rc = -EINVAL;
-        }
-        break;
-    case SO_DURATION:
-        rc = pb_parse_duration(value, field, sub, sizeof sub);
-        break;
-    }
-    if (rc)
-        snprintf(err, errlen, "--%s: %s", o->name, sub);
-    return rc;
-}
-
-static int parse_args(struct serve_args *a, int argc, char **argv, char *err,
-                      size_t errlen)
-{
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
-            snprintf(err, errlen, "unexpected argument '%s'", arg);
-            return -EINVAL;
-        }
-        const char *eq = strchr(arg + 2, '=');
-        size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        const struct sopt *o = NULL;
-        for (size_t k = 0; k < NSOPTS && !o; k++)
-            if (strlen(sopts[k].name) == len &&
-                strncmp(sopts[k].name, arg + 2, len) == 0)
-                o = &sopts[k];
-        if (!o) {
-            snprintf(err, errlen, "unknown option '%.*s'", (int)(len + 2) > 60
-                     ? 60 : (int)(len + 2), arg);
-            return -EINVAL;
-        }
-        const char *value;
-        if (eq)
-            value = eq + 1;
-        else if (i + 1 < argc)
-            value = argv[++i];
-        else {
-            snprintf(err, errlen, "--%s needs a value (%s)", o->name, o->meta);
-            return -EINVAL;
-        }
-        int rc = set_opt(a, o, value, err, errlen);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    opt_print(f, sopts, NSOPTS);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -156,7 +66,8 @@ int cmd_serve(int argc, char **argv)
     struct serve_args a = {.bind = "127.0.0.1", .port = 8080, .seed = 42,
                            .body = 64 * 1024, .latency = 0.05};
     char err[300];
-    if (parse_args(&a, argc, argv, err, sizeof err))
+    if (opt_parse(sopts, NSOPTS, &a, NULL, argc, argv, NULL, 0, NULL, err,
+                  sizeof err))
         return pb_usage_error("serve: %s", err);
     struct serve_config c = {.bind = a.bind, .port = (uint16_t)a.port,
                              .latency_s = a.latency, .jitter_s = a.jitter,

@@ -9,26 +9,8 @@
 
 #include "bench/config.h"
 #include "bench/host.h"
+#include "bench/opts.h"
 #include "bench/parse.h"
-
-enum opt_type {
-    OT_STR,      /* const char * */
-    OT_UINT,     /* uint64_t within [min, max] */
-    OT_INT,      /* int64_t within [(int64_t)min, (int64_t)max] */
-    OT_SIZE,     /* uint64_t bytes, >= min */
-    OT_DURATION, /* double seconds */
-    OT_FLAG,     /* int, no value */
-    OT_NUMBER,   /* double within [min, max] */
-};
-
-struct opt {
-    const char *name;
-    enum opt_type type;
-    size_t off;    /* offset of the field in struct run_config */
-    int64_t min, max;
-    const char *meta;
-    const char *help;
-};
 
 #define F(field) offsetof(struct run_config, field)
 static const struct opt opts[] = {
@@ -88,68 +70,17 @@ void config_defaults(struct run_config *c)
     c->body = 64 * 1024;
 }
 
-static const struct opt *find_opt(const char *name)
-{
-    for (size_t i = 0; i < NOPTS; i++)
-        if (strcmp(opts[i].name, name) == 0)
-            return &opts[i];
-    return NULL;
-}
-
 int config_set(struct run_config *c, const char *name, const char *value,
                char *err, size_t errlen)
 {
-    const struct opt *o = find_opt(name);
+    const struct opt *o = opt_find(opts, NOPTS, name);
     if (!o) {
         snprintf(err, errlen, "unknown option '--%s'", name);
         return -EINVAL;
     }
-    char sub[200];
-    int rc = 0;
-    void *field = (char *)c + o->off;
-    switch (o->type) {
-    case OT_FLAG:
-        *(int *)field = 1;
-        return 0;
-    case OT_STR:
-        if (!*value) {
-            snprintf(err, errlen, "--%s: empty value", name);
-            return -EINVAL;
-        }
-        *(const char **)field = value;
-        return 0;
-    case OT_UINT:
-        rc = pb_parse_uint(value, (uint64_t)o->min, (uint64_t)o->max,
-                           field, sub, sizeof sub);
-        break;
-    case OT_INT:
-        rc = pb_parse_int(value, o->min, o->max, field, sub, sizeof sub);
-        break;
-    case OT_SIZE:
-        rc = pb_parse_size(value, field, sub, sizeof sub);
-        if (!rc && *(uint64_t *)field < (uint64_t)o->min) {
-            snprintf(sub, sizeof sub, "'%s': must be at least %lld byte",
-                     value, (long long)o->min);
-            rc = -EINVAL;
-        }
-        if (!rc && o->max && *(uint64_t *)field > (uint64_t)o->max) {
-            snprintf(sub, sizeof sub, "'%s': must be at most %lld bytes",
-                     value, (long long)o->max);
-            rc = -EINVAL;
-        }
-        break;
-    case OT_DURATION:
-        rc = pb_parse_duration(value, field, sub, sizeof sub);
-        break;
-    case OT_NUMBER:
-        rc = pb_parse_number(value, (double)o->min, (double)o->max, field,
-                             sub, sizeof sub);
-        break;
-    }
-    if (rc) {
-        snprintf(err, errlen, "--%s: %s", name, sub);
+    int rc = opt_set(o, c, value, err, errlen);
+    if (rc)
         return rc;
-    }
     if (strcmp(name, "workers") == 0)
         c->workers_set = 1;
     if (strcmp(name, "tasks") == 0)
@@ -157,48 +88,17 @@ int config_set(struct run_config *c, const char *name, const char *value,
     return 0;
 }
 
+static int set_by_row(void *base, const struct opt *o, const char *value,
+                      char *err, size_t errlen)
+{
+    return config_set(base, o->name, value, err, errlen);
+}
+
 int config_parse_args(struct run_config *c, int argc, char **argv, char *err,
                       size_t errlen)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0 || !a[2]) {
-            snprintf(err, errlen, "unexpected argument '%s'", a);
-            return -EINVAL;
-        }
-        char name[64];
-        const char *eq = strchr(a + 2, '=');
-        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        if (len >= sizeof name) {
-            snprintf(err, errlen, "unknown option '%.40s'", a);
-            return -EINVAL;
-        }
-        memcpy(name, a + 2, len);
-        name[len] = 0;
-        const struct opt *o = find_opt(name);
-        if (!o) {
-            snprintf(err, errlen, "unknown option '--%s'", name);
-            return -EINVAL;
-        }
-        const char *value = "";
-        if (o->type == OT_FLAG) {
-            if (eq) {
-                snprintf(err, errlen, "--%s takes no value", name);
-                return -EINVAL;
-            }
-        } else if (eq) {
-            value = eq + 1;
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            snprintf(err, errlen, "--%s needs a value (%s)", name, o->meta);
-            return -EINVAL;
-        }
-        int rc = config_set(c, name, value, err, errlen);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return opt_parse(opts, NOPTS, c, set_by_row, argc, argv, NULL, 0, NULL,
+                     err, errlen);
 }
 
 static const char *const transfer_names[] = {"default", "shared", "copy",
@@ -378,11 +278,14 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
 void config_print_help(FILE *f)
 {
     fprintf(f, "usage: parbench run [OPTIONS]\n\noptions:\n");
-    for (size_t i = 0; i < NOPTS; i++) {
-        char left[40];
-        snprintf(left, sizeof left, "--%s %s", opts[i].name, opts[i].meta);
-        fprintf(f, "  %-22s %s\n", left, opts[i].help);
-    }
+    opt_print(f, opts, NOPTS);
+    fprintf(f, "\nworkloads:");
+    for (size_t i = 0; wl_table[i]; i++)
+        fprintf(f, " %s", wl_table[i]->name);
+    fprintf(f, "\nrunners:  ");
+    for (size_t i = 0; runner_table[i]; i++)
+        fprintf(f, " %s", runner_table[i]->name);
+    fprintf(f, "  (parbench list tells what each does)\n");
     fprintf(f, "\nsizes: B KB MB GB TB KiB MiB GiB TiB; durations: s ms us "
                "ns\nexit: 0 ok, 1 a run failed (report written), 2 bad "
                "usage (nothing written)\n");
