@@ -23,7 +23,7 @@ else
     eq "--cpus 1: the cgroup was a parbench one" True "$(case $cg in *parbench-*) echo True;; *) echo "$cg";; esac)"
 
     out="$TMPD/pthr.json"
-    ok "--cpus 1 on threads" "$PB" run --quiet --workload spin --duration 30ms --tasks 16 \
+    ok "--cpus 1 on threads" "$PB" run --quiet --workload spin --duration 50ms --tasks 16 \
         --runner pthreads --workers 2 --cpus 1 --repeat 2 --warmup 0 --output "$out"
     eq "--cpus 1 threads: CPU time / wall time <= 1.2" True "$(jq_py "$out" \
         'all((p["user_s"]+p["sys_s"])/p["wall_s"] <= 1.2 for p in r["runs"][0]["repetitions"])')"
