@@ -11,14 +11,10 @@
 #include "bench/report.h"
 #include "bench/reportload.h"
 
-/* Parameters that are not part of a configuration: how often it was run,
- * and values the workload derives from the others (image geometry, the
- * calibrated spin count), which may differ between hosts for the same
- * request. */
-static const char *const not_config[] = {
-    "repeat", "warmup", "width", "height", "kernel_size", "sigma",
-    "bytes_per_task", "bytes_total", "spin_iters",
-};
+/* Parameters that are not part of a configuration: how often it was run.
+ * (What a workload derives from its parameters is in the run's "derived"
+ * object, not in params.) */
+static const char *const not_config[] = {"repeat", "warmup"};
 
 int rl_param_is_config(const char *key)
 {

@@ -273,12 +273,16 @@ cJSON *run_config_json(struct run_state *s, cJSON *run)
             cJSON_AddNullToObject(par, "body_bytes");
         }
     }
+    /* What the workload derived from params (image geometry, the
+     * calibrated spin count): facts of this run, not configuration, so two
+     * hosts asked the same thing still pair up in `compare`. */
+    cJSON *der = cJSON_AddObjectToObject(run, "derived");
     if (w->ops->describe && s->setup_done) {
         const char *keys[16];
         double vals[16];
         int k = w->ops->describe(w, keys, vals, 16);
         for (int i = 0; i < k; i++)
-            cJSON_AddNumberToObject(par, keys[i], vals[i]);
+            cJSON_AddNumberToObject(der, keys[i], vals[i]);
     }
     cJSON *lim = cJSON_AddObjectToObject(run, "limits");
     cJSON_AddNullToObject(lim, "cpus");

@@ -58,7 +58,7 @@ ok "spin fork" run spin-b --workload spin --spin-iters 100000 --tasks 6 --runner
 eq "spin checksum identical" "$(sum_of spin-a)" "$(sum_of spin-b)"
 ok "spin calibrated duration" run spin-c --workload spin --duration 2ms --tasks 4 --runner pthreads --workers 2
 eq "spin records its calibrated iterations" True \
-    "$(jq_py "$TMPD/spin-c.json" 'r["runs"][0]["params"]["spin_iters"] > 0')"
+    "$(jq_py "$TMPD/spin-c.json" 'r["runs"][0]["derived"]["spin_iters"] > 0')"
 
 # Stable keys and their types (DESIGN.md), on a fork run.
 f="$TMPD/img-fork-2-copy-dynamic.json"
