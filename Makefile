@@ -46,7 +46,7 @@ endif
 
 # kernels are the hot loops: let the compiler vectorise them.
 $(OBJ)/kernels/%.o: ALLCFLAGS += -O3
-$(OBJ)/runners/mpi_rank.o: ALLCFLAGS += $(MPI_CFLAGS)
+$(OBJ)/runners/mpi_rank.o $(OBJ)/runners/mpi_loops.o: ALLCFLAGS += $(MPI_CFLAGS)
 
 KERNEL_SRC := $(wildcard kernels/*.c)
 RUNNER_SRC := $(wildcard runners/*.c)

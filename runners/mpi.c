@@ -7,30 +7,29 @@
  *   mpiexec -n N+1 [-hosts H | -f FILE] [-launcher L] [-launcher-exec CMD]
  *           /path/to/parbench mpi-rank --workload ... (the job's options)
  *
- * in a process group of its own, and reads two pipes: mpiexec's standard
- * output, which carries the head rank's result lines (runners/mpi.h; Hydra
- * forwards them from whichever host rank 0 runs on), and its standard
- * error.  Other lines are passed through to our standard error, except
- * Hydra's "BAD TERMINATION" banner, which is parsed into the run's error.  Rank 0 is the head, ranks
- * 1..N the workers (runners/mpi_rank.c).
+ * in a process group of its own, and reads mpiexec's standard output and
+ * error (runners/mpi_stream.c): the head rank's result lines arrive there,
+ * forwarded by Hydra from whichever host rank 0 runs on.  Rank 0 is the
+ * head, ranks 1..N the workers (runners/mpi_rank.c).
  *
  *  spawn_s  exec of mpiexec until the head's "ready" line arrives: launching
  *           (ssh or fork), MPI_Init, workload setup and data placement on
  *           every rank.
  *  wall_s   the head's timed region: first dispatch to last result.
- *  CPU     every rank's getrusage(RUSAGE_SELF) over the timed region
+ *  CPU      every rank's getrusage(RUSAGE_SELF) over the timed region
  *           (start-up CPU would swamp short runs; spawn_s shows start-up).
  *           The head is counted with the workers.  mpiexec and Hydra's
  *           proxies, which sleep in poll(), are not counted.
  *  RSS      every rank's ru_maxrss (whole life).  worker_max is the largest
  *           worker rank; total adds every rank, the head included.
  *
- * Failures: a rank that dies makes Hydra kill the rest and print which pid
- * on which host died; the ranks' pid/host lines turn that into a rank.  If
- * anything else goes wrong (no "ready" within the start timeout, garbage on
- * the result stream, mpiexec lingering) the driver sends mpiexec SIGTERM,
- * which Hydra forwards to every rank, then SIGKILL to its process group.
- * mpiexec also gets SIGTERM if the driver dies (PR_SET_PDEATHSIG).
+ * Failures: a rank that dies is reported by its watcher (which rank, which
+ * host, which signal) and Hydra then stops the job.  If anything else goes
+ * wrong (no "ready" within the start timeout, garbage on the result stream,
+ * mpiexec lingering after a death or after the results) the driver sends
+ * mpiexec SIGTERM, which Hydra forwards to every rank, then SIGKILL to its
+ * process group.  mpiexec also gets SIGTERM if the driver dies
+ * (PR_SET_PDEATHSIG).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runners/mpi.h"
+#include "runners/mpi_driver.h"
 
 #define START_TIMEOUT_S 60.0 /* PARBENCH_MPI_START_TIMEOUT overrides */
 #define EXIT_GRACE_S 30.0     /* after the results, for mpiexec to exit */
@@ -80,212 +79,6 @@ static const char *unavailable(void)
     if (find_in_path("mpiexec", p, sizeof p) == 0)
         return NULL;
     return "mpiexec not found on PATH (install MPICH: apt-get install mpich)";
-}
-
-/* A pipe's bytes, split into lines as they complete. */
-struct linebuf {
-    int fd;
-    char *buf;
-    size_t len, cap;
-};
-
-struct job {
-    const struct task_data *d;
-    struct run_measure *m;
-    unsigned nranks;
-    pid_t pid;
-    int reaped, status;
-    struct rusage ru;
-    struct linebuf out, err;
-    double t_exec, t_ready;
-    int ready, ended, bad;  /* bad: a protocol error, error set */
-    int stopping;           /* we are killing it: keep Hydra's noise quiet */
-    size_t ntasks_seen;
-    unsigned char *seen;    /* [ntasks] */
-    struct mpi_usage *use;  /* [nranks] */
-    unsigned nuse;
-    double wall;
-    unsigned long long moved;
-    int have_d;
-    struct { int pid, watcher; char host[PB_HOST_MAX]; } *rank; /* [nranks] */
-    /* A rank's watcher saw it die (PBMPI X): which, and its wait status. */
-    int died_rank, died_pid, died_status;
-    char died_host[PB_HOST_MAX];
-    char fail_msg[256];     /* a PBMPI F line */
-    /* From Hydra's banner about a process that died. */
-    int dead_pid;
-    char dead_host[PB_HOST_MAX], dead_how[128];
-    char last_err[200];     /* last other line on mpiexec's stderr */
-};
-
-static void protocol_error(struct job *j, const char *line)
-{
-    if (!j->bad)
-        snprintf(j->m->error, sizeof j->m->error,
-                 "mpi: unexpected line from the head: %.120s", line);
-    j->bad = 1;
-}
-
-static void on_error_line(struct job *j, char *line);
-
-static void on_result_line(struct job *j, char *line)
-{
-    const size_t nt = j->d->ntasks;
-    char *p = line + strlen(MPI_LINE_TAG);
-    char kind = p[0];
-    if (!kind || (p[1] && p[1] != ' '))
-        return protocol_error(j, line);
-    p += p[1] ? 2 : 1;
-    char *end;
-    switch (kind) {
-    case 'P': {
-        int rank, pid, watcher;
-        char host[PB_HOST_MAX];
-        if (sscanf(p, "%d %d %d %63s", &rank, &pid, &watcher, host) != 4 ||
-            rank < 0 || (unsigned)rank >= j->nranks)
-            return protocol_error(j, line);
-        j->rank[rank].pid = pid;
-        j->rank[rank].watcher = watcher;
-        snprintf(j->rank[rank].host, sizeof j->rank[rank].host, "%s", host);
-        return;
-    }
-    case 'F':
-        snprintf(j->fail_msg, sizeof j->fail_msg, "%s", p);
-        return;
-    case 'R':
-        j->ready = 1;
-        j->t_ready = pb_now();
-        return;
-    case 'D':
-        j->wall = strtod(p, &end);
-        if (end == p || *end != ' ')
-            return protocol_error(j, line);
-        j->moved = strtoull(end + 1, NULL, 10);
-        j->have_d = 1;
-        return;
-    case 'T': {
-        unsigned long long i = strtoull(p, &end, 10);
-        struct task_record rec;
-        if (end == p || *end != ' ' || i >= nt ||
-            mpi_hex_decode(end + 1, &rec, sizeof rec) != 0)
-            return protocol_error(j, line);
-        rec.host[PB_HOST_MAX - 1] = 0;
-        rec.res.error[PB_ERR_MAX - 1] = 0;
-        j->m->tasks[i] = rec;
-        if (!j->seen[i])
-            j->seen[i] = 1, j->ntasks_seen++;
-        return;
-    }
-    case 'U': {
-        unsigned long k = strtoul(p, &end, 10);
-        if (end == p || *end != ' ' || k >= j->nranks ||
-            mpi_hex_decode(end + 1, &j->use[k], sizeof j->use[k]) != 0)
-            return protocol_error(j, line);
-        j->nuse++;
-        return;
-    }
-    case 'E':
-        j->ended = 1;
-        return;
-    case 'X': /* a watcher's line, normally on standard error */
-        on_error_line(j, line);
-        return;
-    }
-    protocol_error(j, line);
-}
-
-/* mpiexec's standard error: Hydra's banner about a dead process is turned
- * into the run's error; everything else is passed through. */
-static void on_error_line(struct job *j, char *line)
-{
-    int pid;
-    char host[PB_HOST_MAX];
-    const char *how = "YOUR APPLICATION TERMINATED WITH THE EXIT STRING: ";
-    int rank, st;
-    if (sscanf(line, MPI_LINE_TAG "X %d %d %63s %d", &rank, &pid, host,
-               &st) == 4) {
-        /* The first death wins, except that a signal outranks an exit
-         * status: a rank that lost its peer may exit on its own. */
-        if (j->died_rank < 0 ||
-            (WIFSIGNALED(st) && !WIFSIGNALED(j->died_status))) {
-            j->died_rank = rank, j->died_pid = pid, j->died_status = st;
-            snprintf(j->died_host, sizeof j->died_host, "%s", host);
-        }
-        return;
-    }
-    if (sscanf(line, "=   PID %d RUNNING AT %63s", &pid, host) == 2) {
-        if (!j->dead_pid) {
-            j->dead_pid = pid;
-            snprintf(j->dead_host, sizeof j->dead_host, "%s", host);
-        }
-        return;
-    }
-    if (!strncmp(line, how, strlen(how))) {
-        if (!j->dead_how[0])
-            snprintf(j->dead_how, sizeof j->dead_how, "%.120s",
-                     line + strlen(how));
-        return;
-    }
-    if (!line[0] || line[0] == '=' ||
-        !strncmp(line, "This typically refers to", 24) ||
-        !strncmp(line, "Please see the FAQ", 18))
-        return;
-    if (!j->stopping)
-        fprintf(stderr, "%s\n", line);
-    snprintf(j->last_err, sizeof j->last_err, "%s", line);
-}
-
-/* Read what is there; 0 at EOF, 1 otherwise. */
-static int pump(struct job *j, struct linebuf *b, int results)
-{
-    if (b->cap - b->len < 4096) {
-        size_t cap = b->cap ? 2 * b->cap : 65536;
-        char *nb = realloc(b->buf, cap);
-        if (!nb) {
-            if (!j->bad)
-                snprintf(j->m->error, sizeof j->m->error,
-                         "mpi: out of memory reading the job's output");
-            j->bad = 1;
-            close(b->fd);
-            b->fd = -1;
-            return 0;
-        }
-        b->buf = nb, b->cap = cap;
-    }
-    ssize_t r = read(b->fd, b->buf + b->len, b->cap - b->len - 1);
-    if (r < 0 && (errno == EINTR || errno == EAGAIN))
-        return 1;
-    if (r <= 0) {
-        if (b->len) { /* a last line without its newline */
-            b->buf[b->len] = 0;
-            if (results && !strncmp(b->buf, MPI_LINE_TAG, strlen(MPI_LINE_TAG)))
-                on_result_line(j, b->buf);
-            else
-                on_error_line(j, b->buf);
-        }
-        b->len = 0;
-        close(b->fd);
-        b->fd = -1;
-        return 0;
-    }
-    b->len += (size_t)r;
-    size_t start = 0;
-    for (size_t k = b->len - (size_t)r; k < b->len; k++) {
-        if (b->buf[k] != '\n')
-            continue;
-        b->buf[k] = 0;
-        char *line = b->buf + start;
-        /* Hydra prints its banner on standard output: anything there
-         * that is not a result line is handled like standard error. */
-        if (results && !strncmp(line, MPI_LINE_TAG, strlen(MPI_LINE_TAG)))
-            on_result_line(j, line);
-        else
-            on_error_line(j, line);
-        start = k + 1;
-    }
-    memmove(b->buf, b->buf + start, b->len - start);
-    b->len -= start;
-    return 1;
 }
 
 /* Has mpiexec exited?  Reaps it (with its rusage) when it has. */
@@ -425,6 +218,24 @@ static double start_timeout(void)
     return t > 0 ? t : START_TIMEOUT_S;
 }
 
+/* What is still in the pipes after mpiexec ended (Hydra's banner about a
+ * dead rank comes last), for at most `seconds`: a stray process may hold
+ * them open. */
+static void drain(struct job *j, double seconds)
+{
+    double until = pb_now() + seconds;
+    while ((j->out.fd >= 0 || j->err.fd >= 0) && pb_now() < until) {
+        struct pollfd pf[2] = {{.fd = j->out.fd, .events = POLLIN},
+                               {.fd = j->err.fd, .events = POLLIN}};
+        if (poll(pf, 2, 50) <= 0)
+            continue;
+        if (pf[0].revents)
+            mpi_pump(j, &j->out, 1);
+        if (pf[1].revents)
+            mpi_pump(j, &j->err, 0);
+    }
+}
+
 /* Read both pipes until they close (or a deadline passes). */
 static void drive(struct job *j)
 {
@@ -437,9 +248,9 @@ static void drive(struct job *j)
         if (r < 0 && errno != EINTR)
             break;
         if (pf[0].revents)
-            pump(j, &j->out, 1);
+            mpi_pump(j, &j->out, 1);
         if (pf[1].revents)
-            pump(j, &j->err, 0);
+            mpi_pump(j, &j->err, 0);
         if (j->bad)
             break;
         double now = pb_now();
@@ -451,74 +262,16 @@ static void drive(struct job *j)
             j->bad = 1;
             break;
         }
-        /* Pipes can outlive mpiexec (held by a stray process): once it has
-         * exited, or the results are complete, allow a grace period. */
-        /* A dead rank: Hydra normally stops the job at once, but not in
-         * every case (a rank that exits across hosts can leave the rest
-         * waiting), so give it a moment, then stop it ourselves. */
+        /* The pipes normally close when mpiexec exits.  Grace periods for
+         * the cases where they do not: the results are complete but
+         * mpiexec lingers; a rank died and Hydra has not stopped the job (a
+         * rank that exits across hosts can leave the rest waiting); mpiexec
+         * is gone but a stray process still holds a pipe. */
         if (!exit_deadline && (j->ended || j->died_rank >= 0 || exited(j, 0)))
             exit_deadline = now + (j->ended ? EXIT_GRACE_S
                                    : j->died_rank >= 0 ? DIED_GRACE_S : 1.0);
         if (exit_deadline && now > exit_deadline)
             break;
-    }
-}
-
-static void describe_failure(struct job *j)
-{
-    struct run_measure *m = j->m;
-    if (j->fail_msg[0]) {
-        snprintf(m->error, sizeof m->error, "%s", j->fail_msg);
-        return;
-    }
-    if (j->died_rank >= 0) {
-        char who[32] = "the head", how[80];
-        if (j->died_rank > 0)
-            snprintf(who, sizeof who, "worker %d", j->died_rank - 1);
-        int st = j->died_status;
-        if (WIFSIGNALED(st))
-            snprintf(how, sizeof how, "was killed by signal %d (%s)",
-                     WTERMSIG(st), strsignal(WTERMSIG(st)));
-        else
-            snprintf(how, sizeof how, "exited with status %d",
-                     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-        snprintf(m->error, sizeof m->error,
-                 "mpi rank %d (%s, pid %d) on host %.64s %s", j->died_rank,
-                 who, j->died_pid, j->died_host, how);
-        return;
-    }
-    /* No watcher spoke (the watcher itself was killed): Hydra's banner
-     * names a process, though when several ranks share a host it may be
-     * one that Hydra killed while cleaning up. */
-    if (j->dead_pid) {
-        const char *how = j->dead_how[0] ? j->dead_how : "?";
-        for (unsigned k = 0; k < j->nranks; k++)
-            if (j->rank[k].pid == j->dead_pid ||
-                j->rank[k].watcher == j->dead_pid) {
-                snprintf(m->error, sizeof m->error, "mpi rank %u (pid %d) on "
-                         "host %.64s died: %.100s", k, j->rank[k].pid,
-                         j->rank[k].host, how);
-                return;
-            }
-        snprintf(m->error, sizeof m->error, "an mpi process (pid %d) on "
-                 "host %.64s died: %.100s", j->dead_pid, j->dead_host, how);
-        return;
-    }
-    if (j->reaped && WIFSIGNALED(j->status)) {
-        snprintf(m->error, sizeof m->error, "mpiexec was killed by signal %d"
-                 "%s%s", WTERMSIG(j->status), j->last_err[0] ? ": " : "",
-                 j->last_err);
-    } else if (j->reaped && WEXITSTATUS(j->status) != 0) {
-        snprintf(m->error, sizeof m->error, "mpiexec exited with status %d%s"
-                 "%s", WEXITSTATUS(j->status), j->last_err[0] ? ": " : "",
-                 j->last_err);
-    } else if (!j->reaped) {
-        snprintf(m->error, sizeof m->error, "mpiexec did not exit after the "
-                 "job ended");
-    } else {
-        snprintf(m->error, sizeof m->error, "the mpi job ended without its "
-                 "results (%zu of %zu tasks reported)", j->ntasks_seen,
-                 j->d->ntasks);
     }
 }
 
@@ -555,13 +308,11 @@ static int run(const struct workload *w, const struct task_data *d,
     }
     if (!exited(&j, 0))
         terminate(&j);
-    /* Drain what Hydra printed while dying (its banner names the rank). */
-    while (j.err.fd >= 0 && pump(&j, &j.err, 0))
-        ;
+    drain(&j, 1.0);
     if (complete && WIFEXITED(j.status) && WEXITSTATUS(j.status) == 0) {
         rc = 0;
     } else if (!j.bad) {
-        describe_failure(&j);
+        mpi_describe_failure(&j);
     }
     if (j.ready)
         m->spawn_s = j.t_ready - j.t_exec;

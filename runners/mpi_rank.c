@@ -6,34 +6,34 @@
  * Start-up (outside the timed region; the driver counts it in spawn_s):
  * every rank rebuilds the workload from its options and runs setup() (spin
  * arrives with its iterations already calibrated).  Then data is placed:
- *  --transfer local  each worker makes, with make_input, the inputs of every
- *                    task it may be given: its fixed block under --schedule
- *                    static, every task under dynamic (any task may come to
- *                    any worker).  "The data is already on the node", as on
- *                    a cluster with local or replicated data; what it costs
- *                    shows in spawn_s and in the workers' peak RSS.  Only
- *                    task indices and result records cross the network.
+ *  --transfer local  each worker has, before the timed region, the inputs
+ *                    of every task it may be given, made with make_input
+ *                    where it runs: "the data is already on the node", as
+ *                    on a cluster with local or replicated data.  Under
+ *                    --schedule static that is its own block, in its own
+ *                    memory; under dynamic (any task may come to any
+ *                    worker) it is every input, one copy per node in MPI
+ *                    shared memory, made by the node's workers together
+ *                    (place_shared).  The cost shows in spawn_s and RSS.
+ *                    Only task indices and result records cross the
+ *                    network.
  *  --transfer copy   the head makes every input, sends each task's input
  *                    bytes with the task and receives its output bytes into
  *                    an output arena, as an object store moves data between
  *                    nodes.  Workers hold one input and one output buffer.
  * Each rank reports ready (pid, host, set-up errors) in one gather; the head
- * answers with "go", and the timed region runs from there to the last
- * result.  A worker asks for more by returning a result; the head then
- * sends it the next task (dynamic: the next undone task; static: the next
- * of that worker's contiguous block) or "stop".
- *
- * MPICH's blocking calls busy-poll.  A head waiting for results, or a worker
- * waiting for its next task, must not burn a CPU the computing workers need
- * (one machine may have exactly as many CPUs as workers), so every wait that
- * can be long tests its request and sleeps in between (wait_req).
+ * answers with "go", and the timed region (runners/mpi_loops.c) runs from
+ * there to the last result.  Waits sleep between tests (mpi_wait) instead
+ * of MPICH's busy polling.
  *
  * The head prints the results on its standard output in the line format of
  * runners/mpi.h; Hydra forwards it to the driver from whichever host the
  * head runs on.  Everything else written to standard output goes to
- * standard error instead.  Ranks end with _exit() after MPI_Finalize, so a
- * sanitizer's exit-time leak check never turns MPI's own allocations into a
- * failed rank.
+ * standard error instead.  The end is a handshake: every worker sends the
+ * head its CPU and memory figures and waits for a synchronous goodbye; then
+ * all leave with _exit(0) and without MPI_Finalize (see the end of
+ * mpi_rank_main for why), which also keeps a sanitizer's exit-time leak
+ * check from turning MPI's own allocations into a failed rank.
  *
  * Each rank is two processes.  The one Hydra started forks at once and
  * only waits: the child is the MPI rank.  When the child dies, the waiting
@@ -42,8 +42,6 @@
  * be trusted to name the rank: when one process dies it kills the rest of
  * that host's processes, then may report any of them.
  */
-#include <mpi.h>
-
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -52,31 +50,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "runners/mpi.h"
-
-#define COMM MPI_COMM_WORLD
-#define CHUNK (1 << 30) /* MPI counts are int: big buffers go in pieces */
-#define WAIT_SPIN_S 20e-6  /* test without sleeping this long first */
-#define WAIT_MAX_NS 100000 /* then sleep 1 us, doubling up to this */
-#define FINALIZE_TIMEOUT_S 2
-
-enum { TAG_TASK = 1, TAG_STOP, TAG_INPUT, TAG_RESULT, TAG_OUTPUT };
-
-struct task_msg {
-    uint64_t task; /* index; ignored with TAG_STOP */
-};
-
-/* Sent by every rank to the head when it is ready (or failed to be). */
-struct rank_info {
-    int32_t pid, watcher; /* the MPI process and its watching parent */
-    int32_t status, pad_; /* status 0: ready */
-    char host[PB_HOST_MAX];
-    char error[PB_ERR_MAX];
-};
+#include "runners/mpi_rank.h"
 
 /* The head's answer: go (or give up), and its clock for same-host ranks. */
 struct go_msg {
@@ -84,62 +63,6 @@ struct go_msg {
     double t0;
     char host[PB_HOST_MAX];
 };
-
-struct rank {
-    int rank, size;
-    unsigned nworkers;
-    struct mpi_job job;
-    struct workload w;
-    int setup_done;
-    size_t nt;
-    size_t *in_off, *in_len, *out_off, *out_len; /* [nt] each */
-    size_t lo, hi;     /* tasks whose inputs `in` holds (in_off - base) */
-    size_t base;       /* in_off[lo] */
-    uint8_t *in, *out; /* input arena [lo, hi) or one buffer; output */
-    size_t max_in, max_out;
-    void *ctx;
-    double t0;         /* start of the timed region, this rank's clock */
-    char host[PB_HOST_MAX];
-    struct rank_info info;
-};
-
-static void wait_req(MPI_Request *r, MPI_Status *st)
-{
-    int done = 0;
-    double until = pb_now() + WAIT_SPIN_S;
-    long ns = 1000;
-    for (;;) {
-        MPI_Test(r, &done, st ? st : MPI_STATUS_IGNORE);
-        if (done)
-            return;
-        if (pb_now() < until)
-            continue;
-        struct timespec ts = {0, ns};
-        nanosleep(&ts, NULL);
-        if (ns < WAIT_MAX_NS)
-            ns *= 2;
-    }
-}
-
-static void send_bytes(const void *p, size_t n, int dst, int tag)
-{
-    const char *c = p;
-    while (n) {
-        int k = n > CHUNK ? CHUNK : (int)n;
-        MPI_Send(c, k, MPI_BYTE, dst, tag, COMM);
-        c += k, n -= (size_t)k;
-    }
-}
-
-static void recv_bytes(void *p, size_t n, int src, int tag)
-{
-    char *c = p;
-    while (n) {
-        int k = n > CHUNK ? CHUNK : (int)n;
-        MPI_Recv(c, k, MPI_BYTE, src, tag, COMM, MPI_STATUS_IGNORE);
-        c += k, n -= (size_t)k;
-    }
-}
 
 static int fail(struct rank *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -192,12 +115,14 @@ static int prepare(struct rank *r)
     } else if (copy) {
         r->lo = r->hi = 0;
         in_bytes = r->max_in, out_bytes = r->max_out;
+    } else if (r->job.schedule == SCHED_DYNAMIC) {
+        /* Every input, once per node, in shared memory: place_shared(). */
+        r->lo = r->hi = 0;
+        in_bytes = 0, out_bytes = r->max_out;
+        r->in_total = in_total;
     } else {
-        if (r->job.schedule == SCHED_STATIC)
-            runner_static_block(r->nt, r->nworkers, (unsigned)r->rank - 1,
-                                &r->lo, &r->hi);
-        else
-            r->lo = 0, r->hi = r->nt;
+        runner_static_block(r->nt, r->nworkers, (unsigned)r->rank - 1,
+                            &r->lo, &r->hi);
         r->base = r->lo < r->nt ? r->in_off[r->lo] : 0;
         in_bytes = r->hi > r->lo ? r->in_off[r->hi - 1] + r->in_len[r->hi - 1]
                                        - r->base
@@ -208,6 +133,11 @@ static int prepare(struct rank *r)
     r->out = malloc(out_bytes ? out_bytes : 1);
     if (!r->in || !r->out)
         return fail(r, "out of memory for task data");
+    /* Touch the buffers now: page faults belong to start-up, as the other
+     * runners' arenas are warm after their warm-up repetition. */
+    if (r->rank > 0 && copy) /* else make_input fills it below */
+        memset(r->in, 0, in_bytes ? in_bytes : 1);
+    memset(r->out, 0, out_bytes ? out_bytes : 1);
     if (r->w.ops->make_input)
         for (size_t i = r->lo; i < r->hi; i++)
             if (r->in_len[i])
@@ -218,137 +148,57 @@ static int prepare(struct rank *r)
     return 0;
 }
 
-/* ---- the head ----------------------------------------------------------- */
-
-struct head {
-    struct rank *r;
-    struct task_record *recs;
-    size_t *inflight;  /* [size] task each worker is running */
-    size_t *blo, *bhi; /* [size] static: rest of each worker's block */
-    size_t next;       /* dynamic: next task */
-    uint64_t moved;
-};
-
-static int next_task(struct head *h, int wrank, size_t *i)
+/* Free space of the file system MPICH keeps shared memory in. */
+static uint64_t shm_free(void)
 {
-    if (h->r->job.schedule == SCHED_STATIC) {
-        if (h->blo[wrank] >= h->bhi[wrank])
-            return 0;
-        *i = h->blo[wrank]++;
-        return 1;
-    }
-    if (h->next >= h->r->nt)
-        return 0;
-    *i = h->next++;
-    return 1;
+    struct statvfs v;
+    if (statvfs("/dev/shm", &v) != 0)
+        return UINT64_MAX; /* let MPICH say what is wrong */
+    return (uint64_t)v.f_bavail * v.f_frsize;
 }
 
-/* Give worker rank `wr` its next task, or tell it to stop. */
-static void dispatch(struct head *h, int wr)
+/* --transfer local with --schedule dynamic: any task may come to any
+ * worker, so every worker needs every input.  The workers of one node keep
+ * one copy between them in an MPI shared-memory window (MPICH puts it in
+ * /dev/shm), make their share of it (task i by node worker i mod m) and
+ * wait for each other: data already on the node, once per node, made in
+ * parallel.  Collective over the node's workers, so every one of them
+ * calls it, a worker whose set-up failed too (it contributes nothing). */
+static void place_shared(struct rank *r, MPI_Comm wnode)
 {
-    struct rank *r = h->r;
-    struct task_msg m = {0};
-    size_t i;
-    if (!next_task(h, wr, &i)) {
-        MPI_Send(&m, sizeof m, MPI_BYTE, wr, TAG_STOP, COMM);
-        return;
+    int me, m;
+    MPI_Comm_rank(wnode, &me);
+    MPI_Comm_size(wnode, &m);
+    uint64_t need = r->info.status == 0 ? r->in_total : 0, size = 0;
+    MPI_Allreduce(&need, &size, 1, MPI_UINT64_T, MPI_MAX, wnode);
+    uint64_t avail = me == 0 ? shm_free() : 0;
+    MPI_Bcast(&avail, 1, MPI_UINT64_T, 0, wnode);
+    if (avail < size) {
+        fail(r, "the node's copy of the inputs needs %llu bytes of "
+                "/dev/shm, %llu free (docker: --shm-size)",
+             (unsigned long long)size, (unsigned long long)avail);
+        size = 0;
     }
-    m.task = i;
-    h->inflight[wr] = i;
-    MPI_Send(&m, sizeof m, MPI_BYTE, wr, TAG_TASK, COMM);
-    if (r->job.transfer == TRANSFER_COPY) {
-        send_bytes(r->in + r->in_off[i], r->in_len[i], wr, TAG_INPUT);
-        h->moved += r->in_len[i] + r->out_len[i];
+    char *base = NULL;
+    MPI_Win win;
+    MPI_Win_allocate_shared(me == 0 ? (MPI_Aint)size : 0, 1, MPI_INFO_NULL,
+                            wnode, &base, &win);
+    MPI_Aint got;
+    int unit;
+    MPI_Win_shared_query(win, 0, &got, &unit, &base);
+    if (r->info.status == 0 && size) {
+        r->in = (uint8_t *)base;
+        r->base = 0, r->lo = 0, r->hi = r->nt;
+        for (size_t i = (size_t)me; i < r->nt; i += (size_t)m)
+            if (r->in_len[i] && r->w.ops->make_input)
+                r->w.ops->make_input(&r->w, i, r->in + r->in_off[i]);
     }
-}
-
-/* The timed region; returns its wall time. */
-static double head_loop(struct head *h)
-{
-    struct rank *r = h->r;
-    for (int k = 1; k < r->size; k++) {
-        if (r->job.schedule == SCHED_STATIC)
-            runner_static_block(r->nt, r->nworkers, (unsigned)k - 1,
-                                &h->blo[k], &h->bhi[k]);
-        dispatch(h, k);
-    }
-    double wall = 0;
-    for (size_t done = 0; done < r->nt;) {
-        struct task_record rec;
-        MPI_Request req;
-        MPI_Status st;
-        MPI_Irecv(&rec, sizeof rec, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, COMM,
-                  &req);
-        wait_req(&req, &st);
-        int wr = st.MPI_SOURCE;
-        size_t i = h->inflight[wr];
-        if (r->job.transfer == TRANSFER_COPY)
-            recv_bytes(r->out + r->out_off[i], r->out_len[i], wr, TAG_OUTPUT);
-        h->recs[i] = rec;
-        if (++done == r->nt)
-            wall = pb_now() - r->t0;
-        dispatch(h, wr);
-    }
-    return wall;
-}
-
-/* ---- a worker ----------------------------------------------------------- */
-
-static void worker_loop(struct rank *r)
-{
-    const int copy = r->job.transfer == TRANSFER_COPY;
-    for (;;) {
-        struct task_msg m;
-        MPI_Request req;
-        MPI_Status st;
-        MPI_Irecv(&m, sizeof m, MPI_BYTE, 0, MPI_ANY_TAG, COMM, &req);
-        wait_req(&req, &st);
-        if (st.MPI_TAG == TAG_STOP)
-            return;
-        size_t i = (size_t)m.task;
-        const uint8_t *in = r->in;
-        if (copy)
-            recv_bytes(r->in, r->in_len[i], 0, TAG_INPUT);
-        else
-            in = r->in + r->in_off[i] - r->base;
-        struct task_record rec;
-        memset(&rec, 0, sizeof rec);
-        rec.worker = r->rank - 1;
-        memcpy(rec.host, r->host, sizeof rec.host);
-        rec.start_s = pb_now() - r->t0;
-        wl_exec(&r->w, r->ctx, i, r->in_len[i] ? in : NULL, r->out, &rec.res);
-        rec.end_s = pb_now() - r->t0;
-        MPI_Send(&rec, sizeof rec, MPI_BYTE, 0, TAG_RESULT, COMM);
-        if (copy)
-            send_bytes(r->out, r->out_len[i], 0, TAG_OUTPUT);
-    }
-}
-
-/* ---- both --------------------------------------------------------------- */
-
-static void put_line_text(FILE *f, const char *tag, const char *text)
-{
-    fprintf(f, MPI_LINE_TAG "%s ", tag);
-    for (const char *c = text; *c; c++)
-        fputc(*c == '\n' || *c == '\r' ? ' ' : *c, f);
-    fputc('\n', f);
-}
-
-static void head_report(FILE *f, struct head *h, double wall,
-                        const struct mpi_usage *use)
-{
-    struct rank *r = h->r;
-    char hex[2 * sizeof(struct task_record) + 1];
-    fprintf(f, MPI_LINE_TAG "D %a %llu\n", wall, (unsigned long long)h->moved);
-    for (size_t i = 0; i < r->nt; i++) {
-        mpi_hex_encode(&h->recs[i], sizeof h->recs[i], hex);
-        fprintf(f, MPI_LINE_TAG "T %zu %s\n", i, hex);
-    }
-    for (int k = 0; k < r->size; k++) {
-        mpi_hex_encode(&use[k], sizeof use[k], hex);
-        fprintf(f, MPI_LINE_TAG "U %d %s\n", k, hex);
-    }
-    fprintf(f, MPI_LINE_TAG "E\n");
+    MPI_Request req;
+    MPI_Ibarrier(wnode, &req);
+    mpi_wait(&req, NULL);
+    /* The window lives until the process ends: MPICH unlinks its file at
+     * once, so nothing is left behind, and freeing it would take one more
+     * collective at a moment when the node's workers finish apart. */
 }
 
 /* The parent half: wait for the rank, report how it ended, end the same
@@ -373,10 +223,28 @@ static int watch(pid_t child)
     return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 }
 
-static void finalize_escape(int sig)
+/* The end of a rank, without MPI_Finalize.  MPICH 4.0's finalize over
+ * UCX/TCP can hang for good: one rank flushes an endpoint whose peer already
+ * waits, no longer progressing, in the final PMI barrier (a known UCX
+ * finalize race; seen here whenever ranks span three hosts).  After the
+ * goodbye handshake nothing is in flight, so what is left of MPI_Finalize
+ * is telling Hydra's proxy that this rank ended properly -- a rank that
+ * exits without that makes Hydra kill the rest.  That is one line of the
+ * PMI-1 wire protocol, sent here by hand; with PMI-2, or no PMI_FD, fall
+ * back to MPI_Finalize. */
+static void pmi_finalize(void)
 {
-    (void)sig;
-    _exit(0);
+    const char *fdv = getenv("PMI_FD"), *ver = getenv("MPIR_CVAR_PMI_VERSION");
+    if (!fdv || (ver && strcmp(ver, "1") != 0)) {
+        MPI_Finalize();
+        return;
+    }
+    int fd = atoi(fdv);
+    static const char cmd[] = "cmd=finalize\n";
+    char ack[64];
+    if (write(fd, cmd, sizeof cmd - 1) == (ssize_t)sizeof cmd - 1)
+        while (read(fd, ack, sizeof ack) < 0 && errno == EINTR)
+            ; /* "cmd=finalize_ack": the proxy has noted us */
 }
 
 static double tv(struct timeval t)
@@ -410,7 +278,7 @@ int mpi_rank_main(int argc, char **argv)
      * that prints there (a library, a kernel) goes to standard error. */
     int res_fd = dup(STDOUT_FILENO);
     dup2(STDERR_FILENO, STDOUT_FILENO);
-    prctl(PR_SET_TIMERSLACK, 1000UL); /* wait_req's short sleeps */
+    prctl(PR_SET_TIMERSLACK, 1000UL); /* mpi_wait's short sleeps */
 
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(COMM, &r->rank);
@@ -422,12 +290,23 @@ int mpi_rank_main(int argc, char **argv)
     memcpy(r->info.host, r->host, sizeof r->host);
     if (r->rank != 0 && res_fd >= 0)
         close(res_fd), res_fd = -1;
+    /* The node's workers, for place_shared (collective: every rank). */
+    MPI_Comm wnode = MPI_COMM_NULL;
+    if (parsed == 0 && r->size > 1 && r->job.transfer == TRANSFER_LOCAL &&
+        r->job.schedule == SCHED_DYNAMIC) {
+        MPI_Comm node;
+        MPI_Comm_split_type(COMM, MPI_COMM_TYPE_SHARED, r->rank,
+                            MPI_INFO_NULL, &node);
+        MPI_Comm_split(node, r->rank > 0 ? 0 : MPI_UNDEFINED, r->rank, &wnode);
+    }
     if (parsed != 0)
         fail(r, "bad job options: %s", err);
     else if (r->size < 2)
         fail(r, "needs at least 2 ranks (a head and a worker)");
     else
         prepare(r);
+    if (wnode != MPI_COMM_NULL)
+        place_shared(r, wnode);
 
     /* Ready: one gather of everyone's state; the head's answer is "go". */
     struct rank_info *infos = NULL;
@@ -436,8 +315,10 @@ int mpi_rank_main(int argc, char **argv)
     MPI_Request req;
     MPI_Igather(&r->info, sizeof r->info, MPI_BYTE, infos, sizeof r->info,
                 MPI_BYTE, 0, COMM, &req);
-    wait_req(&req, NULL);
+    mpi_wait(&req, NULL);
     FILE *out = r->rank == 0 ? fdopen(res_fd, "w") : NULL;
+    if (r->rank == 0 && !out)
+        out = stderr; /* the driver will miss the results and say so */
     struct go_msg go = {0};
     if (r->rank == 0) {
         go.go = 1;
@@ -449,7 +330,7 @@ int mpi_rank_main(int argc, char **argv)
                 char msg[PB_ERR_MAX + PB_HOST_MAX + 64];
                 snprintf(msg, sizeof msg, "mpi rank %d on host %s: %s", k,
                          infos[k].host, infos[k].error);
-                put_line_text(out, "F", msg);
+                mpi_put_line(out, "F", msg);
                 go.go = 0;
             }
         }
@@ -460,7 +341,7 @@ int mpi_rank_main(int argc, char **argv)
         go.t0 = r->t0 = pb_now();
     }
     MPI_Ibcast(&go, sizeof go, MPI_BYTE, 0, COMM, &req);
-    wait_req(&req, NULL);
+    mpi_wait(&req, NULL);
     if (r->rank != 0) {
         /* CLOCK_MONOTONIC is shared by a host's processes: there the
          * head's start is exact.  Elsewhere, when "go" arrived. */
@@ -483,13 +364,13 @@ int mpi_rank_main(int argc, char **argv)
         h.blo = calloc((size_t)r->size, sizeof *h.blo);
         h.bhi = calloc((size_t)r->size, sizeof *h.bhi);
         if (!h.recs || !h.inflight || !h.blo || !h.bhi || !use) {
-            put_line_text(out, "F", "mpi rank 0: out of memory");
+            mpi_put_line(out, "F", "mpi rank 0: out of memory");
             fflush(out);
             MPI_Abort(COMM, 3);
         }
-        wall = head_loop(&h);
+        wall = mpi_head_loop(&h);
     } else if (go.go) {
-        worker_loop(r);
+        mpi_worker_loop(r);
     }
 
     /* What this rank cost, gathered at the head. */
@@ -499,25 +380,32 @@ int mpi_rank_main(int argc, char **argv)
     struct mpi_usage mine = {tv(ru.ru_utime) - tv(ru0.ru_utime),
                              tv(ru.ru_stime) - tv(ru0.ru_stime),
                              (uint64_t)ru.ru_maxrss * 1024u};
-    MPI_Igather(&mine, sizeof mine, MPI_BYTE, use, sizeof mine, MPI_BYTE, 0,
-                COMM, &req);
-    wait_req(&req, NULL);
-    if (r->rank == 0 && go.go)
-        head_report(out, &h, wall, use);
-    if (out)
+    if (r->rank == 0) {
+        use[0] = mine;
+        for (int got = 1; got < r->size; got++) {
+            struct mpi_usage u;
+            MPI_Status st;
+            MPI_Irecv(&u, sizeof u, MPI_BYTE, MPI_ANY_SOURCE, TAG_USAGE, COMM,
+                      &req);
+            mpi_wait(&req, &st);
+            use[st.MPI_SOURCE] = u;
+        }
+        if (go.go)
+            mpi_head_report(out, &h, wall, use);
         fflush(out);
-    /* Everything has arrived everywhere once everyone is here.  MPICH
-     * 4.0's finalize over UCX/TCP can then still hang, one rank flushing
-     * an endpoint whose peer already sits in the final PMI barrier (a known
-     * UCX/MPI finalize race): nothing is left to deliver, so give it a few
-     * seconds and leave anyway. */
-    MPI_Ibarrier(COMM, &req);
-    wait_req(&req, NULL);
-    signal(SIGALRM, finalize_escape);
-    alarm(FINALIZE_TIMEOUT_S);
-    MPI_Finalize();
-    alarm(0);
-    if (out)
-        fclose(out);
+        /* Goodbye, synchronously: each send completes once that worker has
+         * taken it, so when the last one has, nothing is left in flight. */
+        double until = pb_now() + BYE_TIMEOUT_S;
+        for (int k = 1; k < r->size; k++) {
+            MPI_Issend(NULL, 0, MPI_BYTE, k, TAG_BYE, COMM, &req);
+            if (!mpi_wait_until(&req, until))
+                break; /* its acknowledgement is lost: leave anyway */
+        }
+    } else {
+        MPI_Send(&mine, sizeof mine, MPI_BYTE, 0, TAG_USAGE, COMM);
+        MPI_Irecv(NULL, 0, MPI_BYTE, 0, TAG_BYE, COMM, &req);
+        mpi_wait(&req, NULL);
+    }
+    pmi_finalize();
     _exit(0);
 }

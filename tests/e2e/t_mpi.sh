@@ -78,6 +78,19 @@ expect_exit 2 "--dump with mpi" "$PB" run --runner mpi --dump "$TMPD/d" --output
 expect_exit 2 "mpi-rank outside mpiexec" "$PB" mpi-rank --workload prime
 eq "mpi-rank hidden from help" 0 "$("$PB" --help | grep -c mpi-rank)"
 
+# A rank that cannot start (here: no room in /dev/shm for the node's copy of
+# the inputs under dynamic local) fails the run with the rank and the why.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+    unshare -m sh -c 'mount -t tmpfs -o size=40m tmpfs /dev/shm && exec "$@"' sh \
+        "$PB" run --quiet --repeat 1 --warmup 0 --workload image --size 60MB --tasks 4 \
+        --runner mpi --workers 2 --output "$TMPD/shm.json" 2>/dev/null
+    eq "start-up failure: exit 1" 1 "$?"
+    eq "start-up failure: rank, host and why" True \
+       "$(jq_py "$TMPD/shm.json" '(lambda e: e.startswith("mpi rank 1 on host") and "/dev/shm" in e)(r["runs"][0]["error"])')"
+else
+    skip "start-up failure" "needs root for a small /dev/shm in a mount namespace"
+fi
+
 # mpiexec not on PATH: listed as unavailable with the reason; a run exits 2.
 eq "no mpiexec: list says why" 1 \
    "$(env PATH=/nonexistent "$PB" list | grep -c 'UNAVAILABLE: mpiexec not found')"

@@ -20,6 +20,7 @@ cleanup() {
     rm -rf "$TMPD"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM # exit, so the EXIT trap cleans up
 
 why=""
 command -v mpiexec >/dev/null || why="mpiexec is not installed"
@@ -27,6 +28,11 @@ command -v mpiexec >/dev/null || why="mpiexec is not installed"
 [ -z "$why" ] && ! command -v ip >/dev/null && why="iproute2 (ip) is not installed"
 [ -z "$why" ] && ! command -v unshare >/dev/null && why="unshare is not installed"
 if [ -z "$why" ]; then
+    # What an earlier run killed with SIGKILL left behind (its pid is gone).
+    for n in $(ip netns list 2>/dev/null | sed -n 's/^pbns\([0-9]*\)[abc]\b.*/&/p' | cut -d' ' -f1); do
+        p=${n#pbns}; p=${p%?}
+        kill -0 "$p" 2>/dev/null || { ip netns del "$n"; ip link del "pbbr$p" 2>/dev/null; }
+    done
     setup() {
         ip link add "$br" type bridge &&
         ip addr add "$net.1/24" dev "$br" && ip link set "$br" up || return 1

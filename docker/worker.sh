@@ -1,0 +1,27 @@
+#!/bin/sh
+# docker/worker.sh: a worker node of the MPI cluster (docker/compose.yaml).
+# It runs nothing itself: it serves ssh, so that Hydra on the head can start
+# its proxy and the worker ranks here, exactly as on real machines.  sshd
+# runs as the unprivileged user on port 2222 with the host key and the
+# authorized key made when the image was built (docker/Dockerfile).
+#
+#   docker/worker.sh           serve (foreground)
+#   docker/worker.sh --check   only check the sshd configuration (sshd -t)
+#
+# Environment: SSHD_CONFIG (~/.ssh/sshd_config), SSHD (/usr/sbin/sshd).
+set -eu
+SSHD=${SSHD:-/usr/sbin/sshd}
+SSHD_CONFIG=${SSHD_CONFIG:-$HOME/.ssh/sshd_config}
+if [ ! -x "$SSHD" ]; then
+    echo "worker.sh: $SSHD not found (install openssh-server)" >&2
+    exit 2
+fi
+if [ ! -r "$SSHD_CONFIG" ]; then
+    echo "worker.sh: no sshd configuration at $SSHD_CONFIG" >&2
+    exit 2
+fi
+if [ "${1:-}" = --check ]; then
+    exec "$SSHD" -t -f "$SSHD_CONFIG"
+fi
+echo "worker.sh: $(hostname) serving ssh for mpi ranks" >&2
+exec "$SSHD" -D -e -f "$SSHD_CONFIG"

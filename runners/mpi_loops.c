@@ -1,0 +1,193 @@
+/* runners/mpi_loops.c: the mpi runner's timed region, on the ranks.
+ *
+ * The head (rank 0) gives every worker one task, then waits for any result;
+ * the worker that returned it gets its next task (dynamic: the next undone
+ * one; static: the next of its own contiguous block) or "stop".  With
+ * --transfer copy the task message is followed by the input's bytes and the
+ * result by the output's; with local the worker already holds its inputs
+ * (runners/mpi_rank.c placed them) and only the record comes back.  A task
+ * record's times are the worker's own clock from the start of the region
+ * (the head's clock when they share a host), its host the worker's.
+ *
+ * Every wait that can be long tests and sleeps (mpi_wait): MPICH's blocking
+ * calls busy-poll, and a head or an idle worker spinning would take a CPU
+ * from the workers that compute (a machine may have as many CPUs as
+ * workers).  The cost is a reaction time of at most WAIT_MAX_NS.
+ */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "runners/mpi_rank.h"
+
+/* Test r until done, sleeping from 1 us, doubling, up to WAIT_MAX_NS in
+ * between (after WAIT_SPIN_S of plain testing, for quick replies); 0 if
+ * the deadline passed first. */
+static int wait_until(MPI_Request *r, MPI_Status *st, double deadline)
+{
+    int done = 0;
+    double spin = pb_now() + WAIT_SPIN_S;
+    long ns = 1000;
+    for (;;) {
+        MPI_Test(r, &done, st ? st : MPI_STATUS_IGNORE);
+        if (done)
+            return 1;
+        double now = pb_now();
+        if (now < spin)
+            continue;
+        if (now > deadline)
+            return 0;
+        struct timespec ts = {0, ns};
+        nanosleep(&ts, NULL);
+        if (ns < WAIT_MAX_NS)
+            ns *= 2;
+    }
+}
+
+void mpi_wait(MPI_Request *r, MPI_Status *st)
+{
+    wait_until(r, st, HUGE_VAL);
+}
+
+int mpi_wait_until(MPI_Request *r, double deadline)
+{
+    return wait_until(r, NULL, deadline);
+}
+
+void mpi_send_bytes(const void *p, size_t n, int dst, int tag)
+{
+    const char *c = p;
+    while (n) {
+        int k = n > CHUNK ? CHUNK : (int)n;
+        MPI_Send(c, k, MPI_BYTE, dst, tag, COMM);
+        c += k, n -= (size_t)k;
+    }
+}
+
+void mpi_recv_bytes(void *p, size_t n, int src, int tag)
+{
+    char *c = p;
+    while (n) {
+        int k = n > CHUNK ? CHUNK : (int)n;
+        MPI_Recv(c, k, MPI_BYTE, src, tag, COMM, MPI_STATUS_IGNORE);
+        c += k, n -= (size_t)k;
+    }
+}
+
+static int next_task(struct head *h, int wrank, size_t *i)
+{
+    if (h->r->job.schedule == SCHED_STATIC) {
+        if (h->blo[wrank] >= h->bhi[wrank])
+            return 0;
+        *i = h->blo[wrank]++;
+        return 1;
+    }
+    if (h->next >= h->r->nt)
+        return 0;
+    *i = h->next++;
+    return 1;
+}
+
+/* Give worker rank `wr` its next task, or tell it to stop. */
+static void dispatch(struct head *h, int wr)
+{
+    struct rank *r = h->r;
+    struct task_msg m = {0};
+    size_t i;
+    if (!next_task(h, wr, &i)) {
+        MPI_Send(&m, sizeof m, MPI_BYTE, wr, TAG_STOP, COMM);
+        return;
+    }
+    m.task = i;
+    h->inflight[wr] = i;
+    MPI_Send(&m, sizeof m, MPI_BYTE, wr, TAG_TASK, COMM);
+    if (r->job.transfer == TRANSFER_COPY) {
+        mpi_send_bytes(r->in + r->in_off[i], r->in_len[i], wr, TAG_INPUT);
+        h->moved += r->in_len[i] + r->out_len[i];
+    }
+}
+
+/* The timed region; returns its wall time. */
+double mpi_head_loop(struct head *h)
+{
+    struct rank *r = h->r;
+    for (int k = 1; k < r->size; k++) {
+        if (r->job.schedule == SCHED_STATIC)
+            runner_static_block(r->nt, r->nworkers, (unsigned)k - 1,
+                                &h->blo[k], &h->bhi[k]);
+        dispatch(h, k);
+    }
+    double wall = 0;
+    for (size_t done = 0; done < r->nt;) {
+        struct task_record rec;
+        MPI_Request req;
+        MPI_Status st;
+        MPI_Irecv(&rec, sizeof rec, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, COMM,
+                  &req);
+        mpi_wait(&req, &st);
+        int wr = st.MPI_SOURCE;
+        size_t i = h->inflight[wr];
+        if (r->job.transfer == TRANSFER_COPY)
+            mpi_recv_bytes(r->out + r->out_off[i], r->out_len[i], wr, TAG_OUTPUT);
+        h->recs[i] = rec;
+        if (++done == r->nt)
+            wall = pb_now() - r->t0;
+        dispatch(h, wr);
+    }
+    return wall;
+}
+
+void mpi_worker_loop(struct rank *r)
+{
+    const int copy = r->job.transfer == TRANSFER_COPY;
+    for (;;) {
+        struct task_msg m;
+        MPI_Request req;
+        MPI_Status st;
+        MPI_Irecv(&m, sizeof m, MPI_BYTE, 0, MPI_ANY_TAG, COMM, &req);
+        mpi_wait(&req, &st);
+        if (st.MPI_TAG == TAG_STOP)
+            return;
+        size_t i = (size_t)m.task;
+        const uint8_t *in = r->in;
+        if (copy)
+            mpi_recv_bytes(r->in, r->in_len[i], 0, TAG_INPUT);
+        else
+            in = r->in + r->in_off[i] - r->base;
+        struct task_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.worker = r->rank - 1;
+        memcpy(rec.host, r->host, sizeof rec.host);
+        rec.start_s = pb_now() - r->t0;
+        wl_exec(&r->w, r->ctx, i, r->in_len[i] ? in : NULL, r->out, &rec.res);
+        rec.end_s = pb_now() - r->t0;
+        MPI_Send(&rec, sizeof rec, MPI_BYTE, 0, TAG_RESULT, COMM);
+        if (copy)
+            mpi_send_bytes(r->out, r->out_len[i], 0, TAG_OUTPUT);
+    }
+}
+
+void mpi_put_line(FILE *f, const char *tag, const char *text)
+{
+    fprintf(f, MPI_LINE_TAG "%s ", tag);
+    for (const char *c = text; *c; c++)
+        fputc(*c == '\n' || *c == '\r' ? ' ' : *c, f);
+    fputc('\n', f);
+}
+
+void mpi_head_report(FILE *f, struct head *h, double wall,
+                        const struct mpi_usage *use)
+{
+    struct rank *r = h->r;
+    char hex[2 * sizeof(struct task_record) + 1];
+    fprintf(f, MPI_LINE_TAG "D %a %llu\n", wall, (unsigned long long)h->moved);
+    for (size_t i = 0; i < r->nt; i++) {
+        mpi_hex_encode(&h->recs[i], sizeof h->recs[i], hex);
+        fprintf(f, MPI_LINE_TAG "T %zu %s\n", i, hex);
+    }
+    for (int k = 0; k < r->size; k++) {
+        mpi_hex_encode(&use[k], sizeof use[k], hex);
+        fprintf(f, MPI_LINE_TAG "U %d %s\n", k, hex);
+    }
+    fprintf(f, MPI_LINE_TAG "E\n");
+}

@@ -1,0 +1,86 @@
+/* runners/mpi_rank.h: what the two files of the mpi runner's rank side
+ * share: runners/mpi_rank.c (a rank's life: watcher, start-up, the end)
+ * and runners/mpi_loops.c (the timed region: the head's dispatch loop and
+ * the workers' task loop, and the MPI helpers they use).  Only these two
+ * files include MPI's header. */
+#ifndef PB_RUNNER_MPI_RANK_H
+#define PB_RUNNER_MPI_RANK_H
+
+#include <mpi.h>
+#include <stdio.h>
+
+#include "runners/mpi.h"
+
+#define COMM MPI_COMM_WORLD
+#define CHUNK (1 << 30) /* MPI counts are int: big buffers go in pieces */
+#define WAIT_SPIN_S 20e-6  /* test without sleeping this long first */
+#define WAIT_MAX_NS 100000 /* then sleep 1 us, doubling up to this */
+#define BYE_TIMEOUT_S 5.0 /* the head's last wait, after the results */
+
+enum {
+    TAG_TASK = 1, TAG_STOP, TAG_INPUT, TAG_RESULT, TAG_OUTPUT, TAG_USAGE,
+    TAG_BYE,
+};
+
+/* Head -> worker: TAG_TASK (then, with copy, the input as TAG_INPUT) or
+ * TAG_STOP. */
+struct task_msg {
+    uint64_t task; /* index; ignored with TAG_STOP */
+};
+
+/* Sent by every rank to the head when it is ready (or failed to be). */
+struct rank_info {
+    int32_t pid, watcher; /* the MPI process and its watching parent */
+    int32_t status, pad_; /* status 0: ready */
+    char host[PB_HOST_MAX];
+    char error[PB_ERR_MAX];
+};
+
+/* One rank's state (the head's too). */
+struct rank {
+    int rank, size;
+    unsigned nworkers;
+    struct mpi_job job;
+    struct workload w;
+    int setup_done;
+    size_t nt;
+    size_t *in_off, *in_len, *out_off, *out_len; /* [nt] each */
+    size_t lo, hi;     /* tasks whose inputs `in` holds (in_off - base) */
+    size_t base;       /* in_off[lo] */
+    uint8_t *in, *out; /* input arena [lo, hi) or one buffer; output */
+    size_t max_in, max_out;
+    size_t in_total;   /* all inputs' bytes (dynamic local: the window) */
+    void *ctx;
+    double t0;         /* start of the timed region, this rank's clock */
+    char host[PB_HOST_MAX];
+    struct rank_info info;
+};
+
+/* The head's bookkeeping of the timed region. */
+struct head {
+    struct rank *r;
+    struct task_record *recs; /* [nt] as the workers returned them */
+    size_t *inflight;  /* [size] task each worker is running */
+    size_t *blo, *bhi; /* [size] static: rest of each worker's block */
+    size_t next;       /* dynamic: next task */
+    uint64_t moved;    /* copy: input + output bytes sent and received */
+};
+
+/* Wait for r, testing and sleeping in between (MPICH's own waits poll in
+ * a busy loop); mpi_wait_until gives up at deadline (pb_now()) with 0. */
+void mpi_wait(MPI_Request *r, MPI_Status *st);
+int mpi_wait_until(MPI_Request *r, double deadline);
+/* Blocking send/receive of any number of bytes (MPI counts are int). */
+void mpi_send_bytes(const void *p, size_t n, int dst, int tag);
+void mpi_recv_bytes(void *p, size_t n, int src, int tag);
+/* The timed region: the head's loop (returns its wall time) and a
+ * worker's (returns when told to stop). */
+double mpi_head_loop(struct head *h);
+void mpi_worker_loop(struct rank *r);
+/* The head's result lines (runners/mpi.h) for the driver. */
+void mpi_head_report(FILE *f, struct head *h, double wall,
+                     const struct mpi_usage *use);
+/* One "PBMPI <tag> <text>" line, newlines in text made spaces. */
+void mpi_put_line(FILE *f, const char *tag, const char *text);
+
+#endif
