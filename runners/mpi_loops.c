@@ -128,7 +128,8 @@ double mpi_head_loop(struct head *h)
         int wr = st.MPI_SOURCE;
         size_t i = h->inflight[wr];
         if (r->job.transfer == TRANSFER_COPY)
-            mpi_recv_bytes(r->out + r->out_off[i], r->out_len[i], wr, TAG_OUTPUT);
+            mpi_recv_bytes(r->out + r->out_off[i], r->out_len[i], wr,
+                           TAG_OUTPUT);
         h->recs[i] = rec;
         if (++done == r->nt)
             wall = pb_now() - r->t0;
@@ -149,6 +150,8 @@ void mpi_worker_loop(struct rank *r)
         if (st.MPI_TAG == TAG_STOP)
             return;
         size_t i = (size_t)m.task;
+        if (i >= r->nt)
+            MPI_Abort(COMM, 4); /* cannot happen: the head sent it */
         const uint8_t *in = r->in;
         if (copy)
             mpi_recv_bytes(r->in, r->in_len[i], 0, TAG_INPUT);
@@ -176,7 +179,7 @@ void mpi_put_line(FILE *f, const char *tag, const char *text)
 }
 
 void mpi_head_report(FILE *f, struct head *h, double wall,
-                        const struct mpi_usage *use)
+                     const struct mpi_usage *use)
 {
     struct rank *r = h->r;
     char hex[2 * sizeof(struct task_record) + 1];

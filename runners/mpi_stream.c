@@ -17,6 +17,11 @@
 
 #include "runners/mpi_driver.h"
 
+static int is_result(const char *line)
+{
+    return !strncmp(line, MPI_LINE_TAG, strlen(MPI_LINE_TAG));
+}
+
 static void protocol_error(struct job *j, const char *line)
 {
     if (!j->bad)
@@ -157,7 +162,7 @@ int mpi_pump(struct job *j, struct linebuf *b, int results)
     if (r <= 0) {
         if (b->len) { /* a last line without its newline */
             b->buf[b->len] = 0;
-            if (results && !strncmp(b->buf, MPI_LINE_TAG, strlen(MPI_LINE_TAG)))
+            if (results && is_result(b->buf))
                 on_result_line(j, b->buf);
             else
                 on_error_line(j, b->buf);
@@ -176,7 +181,7 @@ int mpi_pump(struct job *j, struct linebuf *b, int results)
         char *line = b->buf + start;
         /* Hydra prints its banner on standard output: anything there
          * that is not a result line is handled like standard error. */
-        if (results && !strncmp(line, MPI_LINE_TAG, strlen(MPI_LINE_TAG)))
+        if (results && is_result(line))
             on_result_line(j, line);
         else
             on_error_line(j, line);
