@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bench/measure.h"
+#include "runners/runner.h"
 
 static double tv(struct timeval t)
 {
@@ -64,6 +65,9 @@ void driver_usage_end(const struct driver_usage *s, struct driver_usage *out)
     out->sys_s = tv(ru.ru_stime) - s->sys_s;
     out->rss_reset = s->rss_reset;
     uint64_t hwm = 0;
+    out->rss_shmem = 0;
+    runner_self_memory(&hwm, &out->rss_shmem);
+    hwm = 0;
     if (s->rss_reset && proc_rss(0, NULL, &hwm) == 0)
         out->rss_peak = hwm;
     else

@@ -6,6 +6,7 @@
 struct driver_usage {
     double user_s, sys_s; /* CPU of the driver (all its threads) */
     uint64_t rss_peak;    /* peak RSS in bytes over the measured span */
+    uint64_t rss_shmem;   /* shared memory resident at its end (RssShmem) */
     int rss_reset;        /* 1: the peak was reset at the start (clear_refs);
                              0: it is the process-lifetime peak */
 };

@@ -1,5 +1,9 @@
 /* runners/common.c: the runner table and the few steps every runner shares. */
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "runners/list.h"
 #include "runners/runner.h"
@@ -42,4 +46,58 @@ void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,
 int runner_bind_worker(const struct run_options *o, unsigned worker)
 {
     return o->bind_worker ? o->bind_worker(o->bind_arg, worker) : 0;
+}
+
+static size_t arena_bytes(const size_t *off, const size_t *len, size_t n)
+{
+    return n ? off[n - 1] + len[n - 1] : 0;
+}
+
+/* Touch one byte per page when the kernel lacks MADV_POPULATE_* (< 5.14). */
+static void touch(uint8_t *p, size_t n, int write)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    volatile uint8_t sink = 0;
+    for (size_t o = 0; o < n; o += (size_t)(pg > 0 ? pg : 4096)) {
+        if (write)
+            ((volatile uint8_t *)p)[o] = p[o];
+        else
+            sink ^= ((volatile uint8_t *)p)[o];
+    }
+    (void)sink;
+}
+
+void runner_attach_arenas(const struct task_data *d)
+{
+    size_t in = arena_bytes(d->in_off, d->in_len, d->ntasks);
+    size_t out = arena_bytes(d->out_off, d->out_len, d->ntasks);
+    if (d->in && in && madvise(d->in, in, MADV_POPULATE_READ) != 0)
+        touch(d->in, in, 0);
+    if (d->out && out && madvise(d->out, out, MADV_POPULATE_WRITE) != 0)
+        touch(d->out, out, 1);
+}
+
+void runner_self_memory(uint64_t *hwm, uint64_t *shmem)
+{
+    *hwm = *shmem = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return;
+    char line[256];
+    unsigned long long kb;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+            *hwm = kb * 1024ull;
+        else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
+            *shmem = kb * 1024ull;
+    }
+    fclose(f);
+}
+
+void runner_self_cpu(double *user_s, double *sys_s)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    *user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
+    *sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }

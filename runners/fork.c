@@ -40,6 +40,12 @@
 struct ctl {
     atomic_size_t next; /* shared mode: next task index */
     double t0;          /* start of the timed region, set before "go" */
+    struct {
+        uint64_t hwm;   /* the worker's peak RSS (VmHWM) at its end */
+        uint64_t shmem; /* shared memory resident in it then (RssShmem) */
+        double user_s, sys_s; /* its CPU time within the timed region;
+                                 user_s < 0: it never got there */
+    } mem[];            /* [workers], written by each worker as it ends */
 };
 
 /* Driver -> worker message header (copy mode). */
@@ -167,6 +173,8 @@ static int worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
 static void worker_main(struct pool *p, unsigned id, int in_fd, int out_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (p->o->transfer != TRANSFER_COPY)
+        runner_attach_arenas(p->d);
     void *ctx = NULL;
     int ok = runner_bind_worker(p->o, id) == 0 &&
              (!p->w->ops->worker_init || p->w->ops->worker_init(p->w, &ctx) == 0);
@@ -175,16 +183,23 @@ static void worker_main(struct pool *p, unsigned id, int in_fd, int out_fd)
         _exit(3);
     if (read_full(p->go_pipe[0], &c, 1) != 0)
         _exit(4);
+    double u0, s0, u1, s1;
+    runner_self_cpu(&u0, &s0);
     int rc = 0;
     if (p->o->transfer == TRANSFER_COPY) {
         rc = worker_copy(p, id, ctx, in_fd, out_fd);
+        runner_self_cpu(&u1, &s1);
     } else {
         worker_shared(p, id, ctx);
+        runner_self_cpu(&u1, &s1);
         c = 'd';
         rc = write_full(p->done_pipe[1], &c, 1);
     }
+    p->ctl->mem[id].user_s = u1 - u0;
+    p->ctl->mem[id].sys_s = s1 - s0;
     if (p->w->ops->worker_fini && ctx)
         p->w->ops->worker_fini(p->w, ctx);
+    runner_self_memory(&p->ctl->mem[id].hwm, &p->ctl->mem[id].shmem);
     _exit(rc == 0 ? 0 : 5);
 }
 
@@ -465,7 +480,8 @@ static int run(const struct workload *w, const struct task_data *d,
 {
     struct pool p = {.w = w, .d = d, .o = o, .m = m, .n = o->workers};
     int rc = -1;
-    p.ctl = mmap(NULL, sizeof *p.ctl, PROT_READ | PROT_WRITE,
+    size_t ctl_bytes = sizeof *p.ctl + p.n * sizeof p.ctl->mem[0];
+    p.ctl = mmap(NULL, ctl_bytes, PROT_READ | PROT_WRITE,
                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     p.recs_bytes = d->ntasks * sizeof *p.recs;
     p.recs = mmap(NULL, p.recs_bytes, PROT_READ | PROT_WRITE,
@@ -479,8 +495,10 @@ static int run(const struct workload *w, const struct task_data *d,
         snprintf(m->error, sizeof m->error, "out of memory for the pool");
         goto out;
     }
-    for (unsigned k = 0; k < p.n; k++)
+    for (unsigned k = 0; k < p.n; k++) {
         p.wp[k].task_fd = p.wp[k].res_fd = -1;
+        p.ctl->mem[k].user_s = -1;
+    }
     atomic_init(&p.ctl->next, 0);
     for (size_t i = 0; i < d->ntasks; i++) {
         p.recs[i].res.status = -1;
@@ -541,19 +559,30 @@ out:
                 describe_death(&p, k);
                 rc = -1;
             }
-            m->workers_user_s += (double)wp->ru.ru_utime.tv_sec +
-                                 (double)wp->ru.ru_utime.tv_usec * 1e-6;
-            m->workers_sys_s += (double)wp->ru.ru_stime.tv_sec +
-                                (double)wp->ru.ru_stime.tv_usec * 1e-6;
+            /* CPU within the timed region, as the worker measured it; a
+             * worker that died mid-run has only wait4's lifetime figure. */
+            if (p.ctl->mem[k].user_s >= 0) {
+                m->workers_user_s += p.ctl->mem[k].user_s;
+                m->workers_sys_s += p.ctl->mem[k].sys_s;
+            } else {
+                m->workers_user_s += (double)wp->ru.ru_utime.tv_sec +
+                                     (double)wp->ru.ru_utime.tv_usec * 1e-6;
+                m->workers_sys_s += (double)wp->ru.ru_stime.tv_sec +
+                                    (double)wp->ru.ru_stime.tv_usec * 1e-6;
+            }
             uint64_t rss = (uint64_t)wp->ru.ru_maxrss * 1024u;
-            m->rss_workers_sum += rss;
+            /* For the total, the worker's own memory: its peak less the
+             * shared arenas (counted once, in the driver).  A worker that
+             * died before saying so counts whole. */
+            uint64_t hwm = p.ctl->mem[k].hwm, shm = p.ctl->mem[k].shmem;
+            m->rss_workers_sum += hwm > shm ? hwm - shm : rss;
             if (rss > m->rss_worker_max)
                 m->rss_worker_max = rss;
         }
         free(p.wp);
     }
     if (p.ctl != MAP_FAILED)
-        munmap(p.ctl, sizeof *p.ctl);
+        munmap(p.ctl, ctl_bytes);
     if (p.recs != MAP_FAILED)
         munmap(p.recs, p.recs_bytes);
     return rc;

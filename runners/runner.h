@@ -81,10 +81,12 @@ struct run_measure {
                         collection; excludes starting/stopping the workers */
     double spawn_s;  /* starting the workers (pool creation), not in wall_s */
     int workers_are_processes; /* 1: the fields below are filled */
-    double workers_user_s, workers_sys_s; /* sum over worker processes,
-                        whole lifetime (from wait4's rusage) */
+    double workers_user_s, workers_sys_s; /* sum over worker processes of
+                        their CPU time within the timed region */
     uint64_t rss_worker_max;  /* largest worker peak RSS, bytes */
-    uint64_t rss_workers_sum; /* sum of worker peak RSS, bytes */
+    uint64_t rss_workers_sum; /* sum over workers of their own peak
+                                 memory, bytes: peak RSS less the shared
+                                 arenas (counted once, in the driver) */
     uint64_t bytes_moved;     /* bytes copied between driver and workers */
     struct task_record *tasks; /* [ntasks], zeroed by the caller */
     char error[256];           /* run-level failure, "" if none */
@@ -119,6 +121,17 @@ void runner_exec_task(const struct workload *w, void *ctx,
 /* Bind the calling thread as worker k when --bind asks for it (no-op
  * otherwise); returns 0 or -errno. */
 int runner_bind_worker(const struct run_options *o, unsigned worker);
+/* Map the task arenas into the calling process's page tables now (inputs
+ * readable, outputs writable), as a worker's start-up: a forked process
+ * does not inherit the page tables of shared mappings, and would otherwise
+ * take a page fault per 4 KiB of data inside the timed region, which a
+ * thread of the driver (whose tables are warm) never pays. */
+void runner_attach_arenas(const struct task_data *d);
+/* The calling process's peak RSS (VmHWM) and resident shared memory
+ * (RssShmem), bytes, from /proc/self/status; 0 when unknown. */
+void runner_self_memory(uint64_t *hwm, uint64_t *shmem);
+/* The calling process's CPU time so far (getrusage RUSAGE_SELF), s. */
+void runner_self_cpu(double *user_s, double *sys_s);
 /* Block of tasks [*lo, *hi) for worker k of n under static scheduling. */
 void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,
                          size_t *hi);
