@@ -67,14 +67,22 @@ static void touch(uint8_t *p, size_t n, int write)
     (void)sink;
 }
 
+void runner_prefault(void *p, size_t n, int write)
+{
+    if (!p || !n)
+        return;
+    long pg = sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)p, mask = (uintptr_t)(pg > 0 ? pg : 4096) - 1;
+    uintptr_t lo = a & ~mask;
+    if (madvise((void *)lo, n + (a - lo),
+                write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) != 0)
+        touch(p, n, write);
+}
+
 void runner_attach_arenas(const struct task_data *d)
 {
-    size_t in = arena_bytes(d->in_off, d->in_len, d->ntasks);
-    size_t out = arena_bytes(d->out_off, d->out_len, d->ntasks);
-    if (d->in && in && madvise(d->in, in, MADV_POPULATE_READ) != 0)
-        touch(d->in, in, 0);
-    if (d->out && out && madvise(d->out, out, MADV_POPULATE_WRITE) != 0)
-        touch(d->out, out, 1);
+    runner_prefault(d->in, arena_bytes(d->in_off, d->in_len, d->ntasks), 0);
+    runner_prefault(d->out, arena_bytes(d->out_off, d->out_len, d->ntasks), 1);
 }
 
 void runner_self_memory(uint64_t *hwm, uint64_t *shmem)

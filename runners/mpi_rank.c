@@ -196,6 +196,10 @@ static void place_shared(struct rank *r, MPI_Comm wnode)
     MPI_Request req;
     MPI_Ibarrier(wnode, &req);
     mpi_wait(&req, NULL);
+    /* Each rank made part of the inputs; map all of them into this rank's
+     * page tables now, not by page faults inside the timed region. */
+    if (r->in && size)
+        runner_prefault(r->in, (size_t)size, 0);
     /* The window lives until the process ends: MPICH unlinks its file at
      * once, so nothing is left behind, and freeing it would take one more
      * collective at a moment when the node's workers finish apart. */

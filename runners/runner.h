@@ -127,6 +127,8 @@ int runner_bind_worker(const struct run_options *o, unsigned worker);
  * take a page fault per 4 KiB of data inside the timed region, which a
  * thread of the driver (whose tables are warm) never pays. */
 void runner_attach_arenas(const struct task_data *d);
+/* The same for any n bytes at p (write: map them writable). */
+void runner_prefault(void *p, size_t n, int write);
 /* The calling process's peak RSS (VmHWM) and resident shared memory
  * (RssShmem), bytes, from /proc/self/status; 0 when unknown. */
 void runner_self_memory(uint64_t *hwm, uint64_t *shmem);
