@@ -20,6 +20,9 @@ if [ ! -r "$SSHD_CONFIG" ]; then
     echo "worker.sh: no sshd configuration at $SSHD_CONFIG" >&2
     exit 2
 fi
+# sshd refuses to start without its privilege-separation directory; the
+# image makes it, a bare machine may not have it yet.
+[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || true
 if [ "${1:-}" = --check ]; then
     exec "$SSHD" -t -f "$SSHD_CONFIG"
 fi

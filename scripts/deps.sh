@@ -12,7 +12,7 @@ pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubuni
       libcurl4-openssl-dev libmicrohttpd-dev mpich libmpich-dev gnuplot-nox
       python3 procps"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs iproute2 docker-compose"
+    pkgs="$pkgs iproute2 docker-compose openssh-server openssh-client"
 fi
 
 missing=""
