@@ -37,7 +37,7 @@ MPI_LIBS   := $(shell pkg-config --libs mpich)
 LDLIBS   := $(PKG_LIBS) $(MPI_LIBS) -lm -pthread
 
 ifneq ($(SANITIZE),)
-ALLCFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+ALLCFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -DPB_SANITIZE='"$(SANITIZE)"' 
 LDFLAGS   += -fsanitize=$(SANITIZE)
 OBJ := build/obj-$(subst $(comma),-,$(SANITIZE))
 else

@@ -47,7 +47,11 @@ int main(int argc, char **argv)
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
         return usage(stdout), 0;
     if (!strcmp(name, "--version")) {
+#ifdef PB_SANITIZE
+        printf("parbench %s (sanitize=%s)\n", PB_VERSION, PB_SANITIZE);
+#else
         printf("parbench %s\n", PB_VERSION);
+#endif
         return 0;
     }
     for (size_t i = 0; i < NCMD; i++)
