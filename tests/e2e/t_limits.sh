@@ -48,11 +48,11 @@ fi
 # --cpus becomes affinity and --memory an rlimit; fractional CPUs cannot.
 export PARBENCH_CGROUP_ROOT="$TMPD/no-cgroups"
 out="$TMPD/fallback.json"
-# AddressSanitizer reserves terabytes of address space: no RLIMIT_AS fits.
+# ASan and TSan reserve terabytes of address space: no RLIMIT_AS fits.
 mem=(--memory 512MB); mech=affinity+rlimit
-case $("$PB" --version) in *sanitize=*address*)
+case $("$PB" --version) in *sanitize=*address* | *sanitize=*thread*)
     mem=(); mech=affinity
-    skip "fallback: --memory as RLIMIT_AS" "an AddressSanitizer build cannot run under RLIMIT_AS";;
+    skip "fallback: --memory as RLIMIT_AS" "an ASan/TSan build cannot run under RLIMIT_AS";;
 esac
 ok "fallback: --cpus 1 ${mem[*]}" "$PB" run --quiet --workload prime --limit 100000 --tasks 8 \
     --runner fork --workers 2 --cpus 1 "${mem[@]}" --repeat 1 --warmup 0 --output "$out"
