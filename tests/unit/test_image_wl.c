@@ -17,26 +17,7 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* ck_assert_msg for inner loops: in CK_FORK mode every passing ck_assert
- * writes to a pipe, which would dominate per-pixel checks. */
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            ck_abort_msg(__VA_ARGS__);                                        \
-    } while (0)
-
-static uint8_t *xmalloc(size_t n)
-{
-    uint8_t *p = malloc(n ? n : 1);
-    EXPECT(p != NULL, "out of memory (%zu bytes)", n);
-    return p;
-}
-
-static void fill_random(uint8_t *p, size_t n, uint64_t seed)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)(pb_splitmix64(&seed) >> 56);
-}
+#include "tests/unit/image_testutil.h"
 
 /* ------------------------------------------------------------------ tone */
 
