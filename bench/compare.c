@@ -10,10 +10,12 @@
  * the estimate, the interval and the verdict, so they never disagree: the
  * interval excludes 1 exactly when the exact test rejects. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/opts.h"
 #include "bench/commands.h"
 #include "bench/compare.h"
 #include "bench/mannwhitney.h"
@@ -276,23 +278,26 @@ int cmd_compare(int argc, char **argv)
 {
     struct cmp c;
     memset(&c, 0, sizeof c);
-    const struct rl_opt opts[] = {
-        {"format", &c.format, NULL, "text|markdown|json", "output format (text)"},
-        {"threshold", &c.threshold, NULL, "PCT", "smallest change that counts as a regression (5%)"},
-        {"fail-on-regression", NULL, &c.fail_on_regression, "", "exit 1 when a pair is significantly slower beyond the threshold (or a run ok in BASE is not in NEW)"},
-        {"baseline", &c.baseline, NULL, "KEY=VALUE", "one report: compare every run against this configuration"},
-        {"output", &c.output, NULL, "FILE", "write here instead of standard output"},
+#define F(field) offsetof(struct cmp, field)
+    static const struct opt opts[] = {
+        {"format", OT_STR, F(format), 0, 0, "text|markdown|json", "output format (text)"},
+        {"threshold", OT_STR, F(threshold), 0, 0, "PCT", "smallest change that counts as a regression (5%)"},
+        {"fail-on-regression", OT_FLAG, F(fail_on_regression), 0, 0, "", "exit 1 when a pair is significantly slower beyond the threshold (or a run ok in BASE is not in NEW)"},
+        {"baseline", OT_STR, F(baseline), 0, 0, "KEY=VALUE", "one report: compare every run against this configuration"},
+        {"output", OT_STR, F(output), 0, 0, "FILE", "write here instead of standard output"},
     };
+#undef F
     size_t nopt = sizeof opts / sizeof *opts;
-    if (rl_wants_help(argc, argv)) {
+    if (opt_wants_help(argc, argv)) {
         fputs(usage_text, stdout);
-        rl_print_opts(stdout, opts, nopt);
+        opt_print(stdout, opts, nopt);
         return 0;
     }
     const char *pos[2];
     size_t npos;
     char err[1024];
-    if (rl_parse_opts(opts, nopt, argc, argv, pos, 2, &npos, err, sizeof err))
+    if (opt_parse(opts, nopt, &c, NULL, argc, argv, pos, 2, &npos, err,
+                  sizeof err))
         return pb_usage_error("compare: %s", err);
     int f = rl_format_parse(c.format ? c.format : "text");
     if (f != RL_TEXT && f != RL_MARKDOWN && f != RL_JSON)

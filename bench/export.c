@@ -5,11 +5,13 @@
  * same code that wrote the report's summary (bench/stats.c), so a
  * hand-edited or merged report exports consistently. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/commands.h"
+#include "bench/opts.h"
 #include "bench/reportload.h"
 #include "bench/stats.h"
 
@@ -166,28 +168,38 @@ static void build(const struct rl_report *r, int reps, struct rl_table *t)
     }
 }
 
+/* Option values of `parbench export`. */
+struct export_args {
+    const char *format, *output;
+    int reps; /* --repetitions */
+};
+
 int cmd_export(int argc, char **argv)
 {
-    const char *format = NULL, *output = NULL;
-    int reps = 0;
-    const struct rl_opt opts[] = {
-        {"format", &format, NULL, "csv|tsv|markdown", "table format (csv)"},
-        {"repetitions", NULL, &reps, "", "one row per repetition instead of per run"},
-        {"output", &output, NULL, "FILE", "write here instead of standard output"},
+    struct export_args a = {0};
+#define F(field) offsetof(struct export_args, field)
+    static const struct opt opts[] = {
+        {"format", OT_STR, F(format), 0, 0, "csv|tsv|markdown", "table format (csv)"},
+        {"repetitions", OT_FLAG, F(reps), 0, 0, "", "one row per repetition instead of per run"},
+        {"output", OT_STR, F(output), 0, 0, "FILE", "write here instead of standard output"},
     };
-    if (rl_wants_help(argc, argv)) {
+#undef F
+    if (opt_wants_help(argc, argv)) {
         fputs("usage: parbench export REPORT.json [OPTIONS]\n\n"
               "One row per run: configuration, wall time statistics (s), CPU,\n"
               "peak memory (medians over repetitions), status.\n\noptions:\n",
               stdout);
-        rl_print_opts(stdout, opts, N(opts));
+        opt_print(stdout, opts, N(opts));
         return 0;
     }
     const char *pos[1];
     size_t npos;
     char err[1024];
-    if (rl_parse_opts(opts, N(opts), argc, argv, pos, 1, &npos, err, sizeof err))
+    if (opt_parse(opts, N(opts), &a, NULL, argc, argv, pos, 1, &npos, err,
+                  sizeof err))
         return pb_usage_error("export: %s", err);
+    const char *format = a.format, *output = a.output;
+    int reps = a.reps;
     int fmt = rl_format_parse(format ? format : "csv");
     if (fmt != RL_CSV && fmt != RL_TSV && fmt != RL_MARKDOWN)
         return pb_usage_error("export: --format '%s': use csv, tsv or markdown",

@@ -16,10 +16,12 @@
  * in parbench needs it. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/opts.h"
 #include "bench/commands.h"
 #include "bench/plot.h"
 #include "bench/stats.h"
@@ -394,13 +396,15 @@ int cmd_plot(int argc, char **argv)
 {
     struct plot p;
     memset(&p, 0, sizeof p);
-    const struct rl_opt opts[] = {
-        {"out", &p.out, NULL, "DIR", "write the charts and their .dat files here (required)"},
-        {"format", &p.format, NULL, "png|svg", "image format (png)"},
-        {"run", &p.run_arg, NULL, "N", "only the timeline of runs[N]"},
+#define F(field) offsetof(struct plot, field)
+    static const struct opt opts[] = {
+        {"out", OT_STR, F(out), 0, 0, "DIR", "write the charts and their .dat files here (required)"},
+        {"format", OT_STR, F(format), 0, 0, "png|svg", "image format (png)"},
+        {"run", OT_STR, F(run_arg), 0, 0, "N", "only the timeline of runs[N]"},
     };
+#undef F
     size_t nopt = sizeof opts / sizeof *opts;
-    if (rl_wants_help(argc, argv)) {
+    if (opt_wants_help(argc, argv)) {
         fputs("usage: parbench plot REPORT.json --out DIR [OPTIONS]\n\n"
               "Charts of whatever the report holds, drawn by gnuplot ($GNUPLOT\n"
               "or gnuplot on PATH) from the templates in plots/ ($PARBENCH_PLOTS):\n"
@@ -408,13 +412,14 @@ int cmd_plot(int argc, char **argv)
               "workers, a per-worker task timeline, and for prime and url time\n"
               "against workers.  Prints the path of each chart written.\n\n"
               "options:\n", stdout);
-        rl_print_opts(stdout, opts, nopt);
+        opt_print(stdout, opts, nopt);
         return 0;
     }
     const char *pos[1];
     size_t npos;
     char err[1024];
-    if (rl_parse_opts(opts, nopt, argc, argv, pos, 1, &npos, err, sizeof err))
+    if (opt_parse(opts, nopt, &p, NULL, argc, argv, pos, 1, &npos, err,
+                  sizeof err))
         return pb_usage_error("plot: %s", err);
     if (npos != 1)
         return pb_usage_error("plot: needs one report: parbench plot "

@@ -101,22 +101,6 @@ int rl_out_commit(struct rl_out *o, const char *path, char *err,
                   size_t errlen);
 void rl_out_discard(struct rl_out *o);
 
-/* Option tables: "--name VALUE", "--name=VALUE" or a flag "--name". */
-struct rl_opt {
-    const char *name;
-    const char **value; /* set for options taking a value, else NULL */
-    int *flag;          /* set for flags, else NULL */
-    const char *meta;   /* the value's placeholder in help */
-    const char *help;
-};
-/* Parse argv; positional arguments go to pos (at most maxpos).  Returns 0
- * or -EINVAL with the reason in err. */
-int rl_parse_opts(const struct rl_opt *t, size_t nopt, int argc, char **argv,
-                  const char **pos, size_t maxpos, size_t *npos, char *err,
-                  size_t errlen);
-void rl_print_opts(FILE *f, const struct rl_opt *t, size_t nopt);
-/* 1 when argv holds --help or -h. */
-int rl_wants_help(int argc, char **argv);
 
 /* Human formatting: seconds as "12.3 ms", bytes as "63.9 MiB". */
 void rl_fmt_time(double s, char *buf, size_t n);

@@ -1,6 +1,6 @@
 /* bench/reportout.c: the output half of reportload.h, shared by compare,
  * export and plot: tables in text / markdown / CSV / TSV, command output
- * written atomically, option tables, and human number formatting. */
+ * written atomically, and human number formatting. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -208,77 +208,6 @@ int rl_out_commit(struct rl_out *o, const char *path, char *err,
     }
     rl_out_discard(o);
     return rc;
-}
-
-static const struct rl_opt *find_opt(const struct rl_opt *t, size_t n,
-                                     const char *name, size_t len)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(t[i].name) == len && !strncmp(t[i].name, name, len))
-            return &t[i];
-    return NULL;
-}
-
-int rl_parse_opts(const struct rl_opt *t, size_t nopt, int argc, char **argv,
-                  const char **pos, size_t maxpos, size_t *npos, char *err,
-                  size_t errlen)
-{
-    *npos = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || a[1] != '-' || !a[2]) {
-            if (a[0] == '-' && a[1] && strcmp(a, "--")) {
-                snprintf(err, errlen, "unknown option '%s'", a);
-                return -EINVAL;
-            }
-            if (*npos == maxpos) {
-                snprintf(err, errlen, "unexpected argument '%s'", a);
-                return -EINVAL;
-            }
-            pos[(*npos)++] = a;
-            continue;
-        }
-        const char *eq = strchr(a + 2, '=');
-        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        const struct rl_opt *o = find_opt(t, nopt, a + 2, len);
-        if (!o) {
-            snprintf(err, errlen, "unknown option '%.*s'", (int)len + 2, a);
-            return -EINVAL;
-        }
-        if (o->flag) {
-            if (eq) {
-                snprintf(err, errlen, "--%s takes no value", o->name);
-                return -EINVAL;
-            }
-            *o->flag = 1;
-            continue;
-        }
-        const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-        if (!v || !*v) {
-            snprintf(err, errlen, "--%s needs a value (%s)", o->name, o->meta);
-            return -EINVAL;
-        }
-        *o->value = v;
-    }
-    return 0;
-}
-
-void rl_print_opts(FILE *f, const struct rl_opt *t, size_t nopt)
-{
-    for (size_t i = 0; i < nopt; i++) {
-        char lhs[64];
-        snprintf(lhs, sizeof lhs, "--%s%s%s", t[i].name, t[i].flag ? "" : " ",
-                 t[i].flag ? "" : t[i].meta);
-        fprintf(f, "  %-24s %s\n", lhs, t[i].help);
-    }
-}
-
-int rl_wants_help(int argc, char **argv)
-{
-    for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return 1;
-    return 0;
 }
 
 void rl_fmt_time(double s, char *buf, size_t n)
