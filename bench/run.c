@@ -147,13 +147,15 @@ static int one_rep(struct run_state *s, struct task_record *recs,
     r->util = m.wall_s > 0 ? (r->user + r->sys) / (m.wall_s * workers) : NAN;
     r->rss_driver = after.rss_peak;
     r->rss_wmax = m.workers_are_processes ? m.rss_worker_max : after.rss_peak;
-    /* Total: every process's own peak, plus the shared arenas once. */
-    if (m.workers_are_processes) {
+    /* Total: each process's peak once.  When worker processes map the
+     * driver's arenas, those are counted once, apart from every process's
+     * own memory (peak less resident shared memory). */
+    if (m.workers_share_arenas) {
         uint64_t own = after.rss_peak > after.rss_shmem
                            ? after.rss_peak - after.rss_shmem : 0;
         r->rss_total = own + s->in_bytes + s->out_bytes + m.rss_workers_sum;
     } else {
-        r->rss_total = after.rss_peak;
+        r->rss_total = after.rss_peak + m.rss_workers_sum;
     }
     r->moved = m.bytes_moved;
     for (size_t i = 0; i < s->d.ntasks; i++) {

@@ -551,6 +551,7 @@ out:
     if (p.wp) {
         teardown(&p, rc != 0);
         m->workers_are_processes = 1;
+        m->workers_share_arenas = o->transfer != TRANSFER_COPY;
         for (unsigned k = 0; k < p.n; k++) {
             struct wproc *wp = &p.wp[k];
             if (!wp->reaped)

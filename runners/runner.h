@@ -81,6 +81,9 @@ struct run_measure {
                         collection; excludes starting/stopping the workers */
     double spawn_s;  /* starting the workers (pool creation), not in wall_s */
     int workers_are_processes; /* 1: the fields below are filled */
+    int workers_share_arenas;  /* 1: worker processes map the driver's
+                                  arenas (fork --transfer shared), so the
+                                  total counts them once, apart */
     double workers_user_s, workers_sys_s; /* sum over worker processes of
                         their CPU time within the timed region */
     uint64_t rss_worker_max;  /* largest worker peak RSS, bytes */

@@ -117,3 +117,15 @@ eq "static schedule: worker 0 gets the first block" "[0, 0, 0]" \
 ok "dump images" "$PB" run --quiet --repeat 1 --warmup 0 --workload image --size 120KB --tasks 4 --dump "$TMPD/dump" --output "$TMPD/dump.json"
 eq "dump wrote input and output of the first 3 tasks" 6 "$(ls "$TMPD/dump" | grep -c '\.ppm$')"
 eq "dump PPM header" P6 "$(head -c 2 "$TMPD/dump/task0-output.ppm")"
+
+# Memory total with shared arenas: counted once.  40 MB of arenas (20 MB in,
+# 20 MB out) mapped by the driver and two workers: the total is at least
+# the arenas, and well under what counting them in every process would give
+# (driver + 2 workers x 40 MB = 120 MB and more).
+ok "fork shared, 20MB" run mem-shared --workload image --size 20MB --tasks 8 --runner fork --workers 2
+eq "total covers the shared arenas" True "$(jq_py "$TMPD/mem-shared.json" \
+   'all(p["rss_peak_bytes"]["total"] >= r["runs"][0]["input_bytes"] + r["runs"][0]["output_bytes"] for p in r["runs"][0]["repetitions"])')"
+eq "total counts the shared arenas once" True "$(jq_py "$TMPD/mem-shared.json" \
+   'all(p["rss_peak_bytes"]["total"] < 2 * (r["runs"][0]["input_bytes"] + r["runs"][0]["output_bytes"]) for p in r["runs"][0]["repetitions"])')"
+eq "the largest worker maps the arenas it worked on" True "$(jq_py "$TMPD/mem-shared.json" \
+   'all(p["rss_peak_bytes"]["worker_max"] >= r["runs"][0]["input_bytes"] for p in r["runs"][0]["repetitions"])')"
