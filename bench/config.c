@@ -37,6 +37,7 @@ static const struct opt opts[] = {
     {"body", OT_SIZE, F(body), 1, SERVE_BODY_MAX, "SIZE", "url: embedded server's body size (default 64KiB)"},
     {"transfer", OT_STR, F(transfer), 0, 0, "MODE", "fork: shared|copy (default shared); mpi: local|copy (default local)"},
     {"schedule", OT_STR, F(schedule), 0, 0, "MODE", "dynamic|static (default dynamic)"},
+    {"pool", OT_STR, F(pool), 0, 0, "MODE", "per-repetition|persistent: start the workers for every repetition, or once for all (default per-repetition)"},
     {"cpus", OT_NUMBER, F(cpus), 0, 4096, "X", "limit the run to X CPUs of time (CFS quota, fractional like docker --cpus)"},
     {"memory", OT_SIZE, F(memory), 1, 0, "SIZE", "limit the run's memory, driver and workers together (like docker -m)"},
     {"cpuset", OT_STR, F(cpuset), 0, 0, "LIST", "run on these CPUs only, e.g. 0-1,4"},
@@ -104,6 +105,13 @@ int config_parse_args(struct run_config *c, int argc, char **argv, char *err,
 static const char *const transfer_names[] = {"default", "shared", "copy",
                                              "local"};
 static const char *const schedule_names[] = {"dynamic", "static"};
+
+static const char *const pool_names[] = {"per-repetition", "persistent"};
+
+const char *pool_name(enum pool_mode m)
+{
+    return pool_names[m];
+}
 
 const char *transfer_name(enum transfer t)
 {
@@ -184,6 +192,21 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
         }
         s = (enum schedule)k;
     }
+    enum pool_mode pm = POOL_PER_REP;
+    if (c->pool) {
+        int k = lookup(pool_names, 2, c->pool);
+        if (k < 0) {
+            snprintf(err, errlen, "--pool: unknown mode '%s' "
+                     "(per-repetition|persistent)", c->pool);
+            return -EINVAL;
+        }
+        pm = (enum pool_mode)k;
+    }
+    if (pm == POOL_PERSISTENT && !r->persistent) {
+        snprintf(err, errlen, "--pool persistent: not supported by the %s "
+                 "runner", r->name);
+        return -EINVAL;
+    }
     if (c->dump && strcmp(wo->name, "image") != 0) {
         snprintf(err, errlen, "--dump works with the image workload only");
         return -EINVAL;
@@ -263,6 +286,7 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
         p->ro.workers = r->max_workers;
     p->ro.transfer = t;
     p->ro.schedule = s;
+    p->ro.pool = pm;
     p->ro.hosts = c->hosts;
     p->ro.hostfile = c->hostfile;
     p->ro.launcher = c->launcher;

@@ -14,7 +14,7 @@
 
 /* Raw option values; every field is set by name through the option table. */
 struct run_config {
-    const char *workload, *runner, *blur, *transfer, *schedule;
+    const char *workload, *runner, *blur, *transfer, *schedule, *pool;
     const char *output, *dump, *urls;
     uint64_t workers, tasks, repeat, warmup, seed, size, complexity, limit;
     uint64_t spin_iters;
@@ -60,6 +60,7 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
                    size_t errlen);
 const char *transfer_name(enum transfer t);
 const char *schedule_name(enum schedule s);
+const char *pool_name(enum pool_mode m);
 /* The option table as help text. */
 void config_print_help(FILE *f);
 #endif

@@ -98,7 +98,7 @@ void run_cleanup(struct run_state *s)
 
 /* What one repetition measured, flattened for the summary. */
 struct rep {
-    double wall, user, sys, util, spawn;
+    double wall, user, sys, util, spawn, stop;
     uint64_t rss_driver, rss_wmax, rss_total, moved;
     uint64_t checksum;
     size_t failed_tasks;
@@ -125,22 +125,27 @@ static cJSON *task_json(size_t i, const struct task_record *t, int io)
     return o;
 }
 
-/* One repetition; fills *r and, when rep_json is non-NULL, its object. */
-static int one_rep(struct run_state *s, struct task_record *recs,
-                   uint64_t *digests, struct rep *r, cJSON **rep_json,
-                   char *err, size_t errlen)
+/* One repetition; fills *r and, when rep_json is non-NULL, its object.
+ * pool is the persistent pool, or NULL: then this repetition starts and
+ * stops its own workers (open, run, close), and pays for it. */
+static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
+                   int32_t *pids, uint64_t *digests, struct rep *r,
+                   cJSON **rep_json, char *err, size_t errlen)
 {
     struct run_plan *p = s->plan;
-    struct run_measure m = {.tasks = recs};
+    struct run_measure m = {.tasks = recs, .pids = pids};
     memset(recs, 0, s->d.ntasks * sizeof *recs);
+    memset(pids, 0, p->ro.workers * sizeof *pids);
     struct driver_usage before, after;
     driver_usage_begin(&before);
-    int rc = p->runner->run(&p->w, &s->d, &p->ro, &m);
+    int rc = pool ? p->runner->run(pool, &m)
+                  : runner_run_once(p->runner, &p->w, &s->d, &p->ro, &m);
     driver_usage_end(&before, &after);
 
     memset(r, 0, sizeof *r);
     r->wall = m.wall_s;
     r->spawn = m.spawn_s;
+    r->stop = m.stop_s;
     r->user = after.user_s + m.workers_user_s;
     r->sys = after.sys_s + m.workers_sys_s;
     unsigned workers = p->ro.workers;
@@ -178,7 +183,15 @@ static int one_rep(struct run_state *s, struct task_record *recs,
         cJSON_AddNumberToObject(rss, "worker_max", (double)r->rss_wmax);
         cJSON_AddNumberToObject(rss, "total", (double)r->rss_total);
         cJSON_AddNumberToObject(o, "spawn_s", r->spawn);
+        cJSON_AddNumberToObject(o, "stop_s", r->stop);
+        cJSON_AddNumberToObject(o, "end_to_end_s",
+                                r->spawn + r->wall + r->stop);
+        cJSON *pj = cJSON_AddArrayToObject(o, "worker_pids");
+        for (unsigned k = 0; k < p->ro.workers; k++)
+            cJSON_AddItemToArray(pj, cJSON_CreateNumber(pids[k]));
         cJSON_AddNumberToObject(o, "bytes_moved", (double)r->moved);
+        if (m.handout[0])
+            cJSON_AddStringToObject(o, "handout", m.handout);
         char hex[17];
         snprintf(hex, sizeof hex, "%016" PRIx64, r->checksum);
         cJSON_AddStringToObject(o, "checksum", hex);
@@ -252,6 +265,7 @@ cJSON *run_config_json(struct run_state *s, cJSON *run)
     cJSON_AddNumberToObject(par, "seed", (double)w->p.seed);
     cJSON_AddStringToObject(par, "transfer", transfer_name(p->ro.transfer));
     cJSON_AddStringToObject(par, "schedule", schedule_name(p->ro.schedule));
+    cJSON_AddStringToObject(par, "pool", pool_name(p->ro.pool));
     cJSON_AddNumberToObject(par, "repeat", p->repeat);
     cJSON_AddNumberToObject(par, "warmup", p->warmup);
     const char *name = w->ops->name;
@@ -312,14 +326,22 @@ cJSON *run_execute(struct run_state *s, int *status)
     struct rep *reps = calloc(p->repeat, sizeof *reps);
     struct task_record *recs = calloc(n, sizeof *recs);
     uint64_t *digests = calloc(n, sizeof *digests);
+    int32_t *pids = calloc(p->ro.workers, sizeof *pids);
+    void *pool = NULL;
+    struct run_measure pm = {0}; /* the persistent pool's start and stop */
     size_t done = 0;
     uint64_t checksum = 0;
     int64_t value = 0;
-    if (!reps || !recs || !digests) {
+    if (!reps || !recs || !digests || !pids) {
         snprintf(err, sizeof err, "out of memory for %zu tasks", n);
         st = "failed";
     } else if (prepare_data(s) != 0) {
         snprintf(err, sizeof err, "%s", s->error);
+        st = "failed";
+    } else if (p->ro.pool == POOL_PERSISTENT &&
+               p->runner->open(&p->w, &s->d, &p->ro, &pool, &pm) != 0) {
+        snprintf(err, sizeof err, "%s", pm.error[0] ? pm.error
+                                                    : "could not start the pool");
         st = "failed";
     }
     /* Failed tasks (a URL answering 404) make the run "partial" but do not
@@ -332,8 +354,8 @@ cJSON *run_execute(struct run_state *s, int *status)
         int measured = k >= p->warmup;
         struct rep r;
         cJSON *rj = NULL;
-        int rc = one_rep(s, recs, digests, &r, measured ? &rj : NULL, err,
-                         sizeof err);
+        int rc = one_rep(s, pool, recs, pids, digests, &r,
+                         measured ? &rj : NULL, err, sizeof err);
         if (rj)
             cJSON_AddItemToArray(reps_json, rj);
         if (rc != 0) {
@@ -366,6 +388,13 @@ cJSON *run_execute(struct run_state *s, int *status)
         if (measured)
             reps[done++] = r;
     }
+    if (pool) {
+        pm.error[0] = 0;
+        if (p->runner->close(pool, &pm) != 0 && strcmp(st, "failed")) {
+            snprintf(err, sizeof err, "%s", pm.error);
+            st = "failed";
+        }
+    }
     if (!strcmp(st, "ok") && p->dump) {
         char derr[200];
         if (dump_images(&p->w, &s->d, p->dump, derr, sizeof derr) != 0) {
@@ -389,12 +418,23 @@ cJSON *run_execute(struct run_state *s, int *status)
         cJSON_AddNumberToObject(res, "value", (double)value);
     else
         cJSON_AddNullToObject(res, "value");
+    cJSON *pj = cJSON_AddObjectToObject(run, "pool");
+    cJSON_AddStringToObject(pj, "mode", pool_name(p->ro.pool));
+    if (p->ro.pool == POOL_PERSISTENT) {
+        /* Started once before the warm-up, stopped after the last
+         * repetition: its start-up is not in any repetition's spawn_s. */
+        cJSON_AddNumberToObject(pj, "spawn_s", pm.spawn_s);
+        cJSON_AddNumberToObject(pj, "stop_s", pm.stop_s);
+        cJSON *ids = cJSON_AddArrayToObject(pj, "pids");
+        for (unsigned k = 0; done && k < p->ro.workers; k++)
+            cJSON_AddItemToArray(ids, cJSON_CreateNumber(pids[k]));
+    }
     cJSON_AddNumberToObject(run, "setup_s", s->setup_s);
     cJSON_AddNumberToObject(run, "input_bytes", (double)s->in_bytes);
     cJSON_AddNumberToObject(run, "output_bytes", (double)s->out_bytes);
     cJSON_AddItemToObject(run, "repetitions", reps_json);
     add_summary(run, reps, done);
-    free(reps), free(recs), free(digests);
+    free(reps), free(recs), free(digests), free(pids);
     *status = strcmp(st, "ok") != 0;
     return run;
 }

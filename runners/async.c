@@ -13,7 +13,8 @@
  * async_end); config_resolve refuses CPU-bound ones through .kinds, and a
  * workload without the hooks is refused here.  The event loop runs in the
  * driver's own thread, so there is nothing to start: spawn_s is creating
- * the multi handle.
+ * the multi handle (the pool, kept across repetitions with --pool
+ * persistent).
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -99,8 +100,21 @@ static void abort_all(struct loop *l)
         }
 }
 
-static int run(const struct workload *w, const struct task_data *d,
-               const struct run_options *o, struct run_measure *m)
+static int close_pool(void *pool, struct run_measure *m)
+{
+    struct loop *l = pool;
+    double t = pb_now();
+    curl_multi_cleanup(l->multi);
+    free(l->slots), free(l->free_ids), free(l);
+    m->stop_s = pb_now() - t;
+    return 0;
+}
+
+/* The pool of an event loop is the multi handle and its slots; its
+ * connection cache carries over between repetitions of a persistent one. */
+static int open_pool(const struct workload *w, const struct task_data *d,
+                     const struct run_options *o, void **pool,
+                     struct run_measure *m)
 {
     if (!w->ops->async_begin || !w->ops->async_end) {
         snprintf(m->error, sizeof m->error, "the %s workload has no "
@@ -108,49 +122,69 @@ static int run(const struct workload *w, const struct task_data *d,
         return -1;
     }
     double s0 = pb_now();
-    struct loop l = {.w = w, .d = d, .m = m, .nslots = o->workers};
-    l.multi = curl_multi_init();
-    l.slots = calloc(l.nslots, sizeof *l.slots);
-    l.free_ids = calloc(l.nslots, sizeof *l.free_ids);
-    if (!l.multi || !l.slots || !l.free_ids) {
+    struct loop *l = calloc(1, sizeof *l);
+    if (!l) {
         snprintf(m->error, sizeof m->error, "out of memory for the loop");
-        if (l.multi)
-            curl_multi_cleanup(l.multi);
-        free(l.slots), free(l.free_ids);
         return -1;
     }
+    *l = (struct loop){.w = w, .d = d, .nslots = o->workers};
+    l->multi = curl_multi_init();
+    l->slots = calloc(l->nslots, sizeof *l->slots);
+    l->free_ids = calloc(l->nslots, sizeof *l->free_ids);
+    if (!l->multi || !l->slots || !l->free_ids) {
+        snprintf(m->error, sizeof m->error, "out of memory for the loop");
+        if (l->multi)
+            curl_multi_cleanup(l->multi);
+        free(l->slots), free(l->free_ids), free(l);
+        return -1;
+    }
+    curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)l->nslots);
+    *pool = l;
+    m->spawn_s = pb_now() - s0;
+    return 0;
+}
+
+static int run(void *pool, struct run_measure *m)
+{
+    struct loop *l = pool;
+    const struct task_data *d = l->d;
+    l->m = m;
+    l->next = l->done = 0;
     /* Lowest slot first, as a thread pool's first thread takes the first
      * task. */
-    for (unsigned k = 0; k < l.nslots; k++)
-        l.free_ids[k] = l.nslots - 1 - k;
-    l.nfree = l.nslots;
-    curl_multi_setopt(l.multi, CURLMOPT_MAXCONNECTS, (long)l.nslots);
+    for (unsigned k = 0; k < l->nslots; k++) {
+        l->free_ids[k] = l->nslots - 1 - k;
+        l->slots[k] = (struct slot){0};
+    }
+    l->nfree = l->nslots;
+    int32_t tid = runner_tid();
+    for (unsigned k = 0; m->pids && k < l->nslots; k++)
+        m->pids[k] = tid; /* every slot is the driver's one thread */
 
-    l.t0 = pb_now();
-    m->spawn_s = l.t0 - s0;
+    l->t0 = pb_now();
     int rc = 0;
     CURLMcode mc = CURLM_OK;
-    while (l.done < d->ntasks) {
-        while (l.nfree && l.next < d->ntasks)
-            start_one(&l);
+    while (l->done < d->ntasks) {
+        while (l->nfree && l->next < d->ntasks)
+            start_one(l);
         int running = 0;
-        mc = curl_multi_perform(l.multi, &running);
+        mc = curl_multi_perform(l->multi, &running);
         if (mc != CURLM_OK)
             break;
         CURLMsg *msg;
         int queued, finished = 0;
-        while ((msg = curl_multi_info_read(l.multi, &queued)))
+        while ((msg = curl_multi_info_read(l->multi, &queued)))
             if (msg->msg == CURLMSG_DONE) {
                 /* msg is invalid once the handle is removed. */
                 CURL *e = msg->easy_handle;
                 CURLcode res = msg->data.result;
-                finish_one(&l, e, res);
+                finish_one(l, e, res);
                 finished++;
             }
         /* Wait for the network only when there is nothing to start. */
-        int can_start = l.nfree && l.next < d->ntasks;
-        if (l.done < d->ntasks && !finished && !can_start) {
-            mc = curl_multi_poll(l.multi, NULL, 0, 1000, NULL);
+        int can_start = l->nfree && l->next < d->ntasks;
+        if (l->done < d->ntasks && !finished && !can_start) {
+            mc = curl_multi_poll(l->multi, NULL, 0, 1000, NULL);
             if (mc != CURLM_OK)
                 break;
         }
@@ -158,12 +192,10 @@ static int run(const struct workload *w, const struct task_data *d,
     if (mc != CURLM_OK) {
         snprintf(m->error, sizeof m->error, "event loop: %s",
                  curl_multi_strerror(mc));
-        abort_all(&l);
+        abort_all(l);
         rc = -1;
     }
-    m->wall_s = pb_now() - l.t0;
-    curl_multi_cleanup(l.multi);
-    free(l.slots), free(l.free_ids);
+    m->wall_s = pb_now() - l->t0;
     return rc;
 }
 
@@ -174,5 +206,8 @@ const struct runner runner_async = {
     .kinds = WL_IO,
     .transfers = 1u << TRANSFER_SHARED,
     .default_transfer = TRANSFER_SHARED,
+    .open = open_pool,
     .run = run,
+    .close = close_pool,
+    .persistent = 1,
 };

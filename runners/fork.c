@@ -14,10 +14,17 @@
  *                     does with pickled arguments and results.  The driver
  *                     runs one poll() loop over every worker's pipes.
  *
- * Worker CPU time and peak RSS come from wait4()'s rusage when each worker
- * exits (whole lifetime: start-up, tasks, exit).  A worker that dies makes
- * the run fail with its index, pid and signal; the rest are killed, so the
- * run returns at once and leaves no process behind.
+ * A worker's start-up (open) makes every page it will use present and
+ * touched -- the shared arenas and records, its own copy-mode buffers --
+ * and builds its per-worker state; then it reports ready.  Each repetition
+ * (run) hands every worker a "go" byte on its own pipe; the worker measures
+ * its CPU time (getrusage) and peak RSS (VmHWM, reset through clear_refs at
+ * "go") over the repetition and writes them to shared memory before its
+ * "done" byte.  The pool serves one repetition (--pool per-repetition) or
+ * all of them (persistent); close ends the workers by closing their "go"
+ * pipes and reaps them.  A worker that dies makes the run fail with its
+ * index, pid and signal; the rest are killed, so the run returns at once
+ * and leaves no process behind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,14 +56,17 @@ struct ctl {
 };
 
 /* Driver -> worker message header (copy mode). */
+#define END_OF_REP UINT64_MAX
 struct msg {
-    uint64_t task; /* UINT64_MAX never sent: closing the pipe means "stop" */
+    uint64_t task; /* END_OF_REP: the repetition is over, report usage */
     uint64_t len;  /* input bytes that follow */
 };
 
 /* One worker process, as the driver sees it. */
 struct wproc {
     pid_t pid;
+    int go_fd;           /* driver writes one byte per repetition here;
+                            closing it tells the worker to leave */
     int task_fd;         /* copy: driver writes messages here */
     int res_fd;          /* copy: driver reads records + outputs here */
     int busy;            /* copy: a task is in flight */
@@ -81,8 +91,10 @@ struct pool {
     size_t recs_bytes;
     struct wproc *wp;
     unsigned n;
-    int ready_pipe[2], go_pipe[2], done_pipe[2];
+    int ready_pipe[2], done_pipe[2];
     size_t max_in, max_out;
+    size_t ctl_bytes;
+    int failed;          /* a run failed: close kills instead of asking */
 };
 
 static void close_fd(int *fd)
@@ -144,15 +156,15 @@ static void worker_shared(struct pool *p, unsigned id, void *ctx)
     }
 }
 
+/* One repetition of copy mode: tasks until the END_OF_REP message.  in and
+ * out are the worker's own buffers, allocated and touched at start-up. */
 static int worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
-                       int out_fd)
+                       int out_fd, uint8_t *in, uint8_t *out)
 {
-    uint8_t *in = malloc(p->max_in ? p->max_in : 1);
-    uint8_t *out = malloc(p->max_out ? p->max_out : 1);
-    if (!in || !out)
-        return -1;
     struct msg hdr;
     while (read_full(in_fd, &hdr, sizeof hdr) == 0) {
+        if (hdr.task == END_OF_REP)
+            return 0;
         size_t i = (size_t)hdr.task;
         if (i >= p->d->ntasks || hdr.len > p->max_in ||
             read_full(in_fd, in, hdr.len) != 0)
@@ -166,41 +178,55 @@ static int worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
             write_full(out_fd, out, p->d->out_len[i]) != 0)
             return -1;
     }
-    free(in), free(out);
-    return 0;
+    return -1; /* the driver went away mid-repetition */
 }
 
-static void worker_main(struct pool *p, unsigned id, int in_fd, int out_fd)
+static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
+                        int out_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (p->o->transfer != TRANSFER_COPY)
+    const int copy = p->o->transfer == TRANSFER_COPY;
+    uint8_t *in = NULL, *out = NULL;
+    /* Everything this worker will touch in the timed region, touched now. */
+    runner_prefault(p->ctl, p->ctl_bytes, 1);
+    if (copy) {
+        in = malloc(p->max_in ? p->max_in : 1);
+        out = malloc(p->max_out ? p->max_out : 1);
+        if (in && out) {
+            runner_prefault(in, p->max_in, 1);
+            runner_prefault(out, p->max_out, 1);
+        }
+    } else {
         runner_attach_arenas(p->d);
+        runner_prefault(p->recs, p->recs_bytes, 1);
+    }
     void *ctx = NULL;
-    int ok = runner_bind_worker(p->o, id) == 0 &&
+    int ok = (!copy || (in && out)) && runner_bind_worker(p->o, id) == 0 &&
              (!p->w->ops->worker_init || p->w->ops->worker_init(p->w, &ctx) == 0);
     char c = ok ? 'r' : 'f';
     if (write_full(p->ready_pipe[1], &c, 1) != 0 || !ok)
         _exit(3);
-    if (read_full(p->go_pipe[0], &c, 1) != 0)
-        _exit(4);
-    double u0, s0, u1, s1;
-    runner_self_cpu(&u0, &s0);
-    int rc = 0;
-    if (p->o->transfer == TRANSFER_COPY) {
-        rc = worker_copy(p, id, ctx, in_fd, out_fd);
+    while (read_full(go_fd, &c, 1) == 0) {
+        runner_reset_peak();
+        double u0, s0, u1, s1;
+        runner_self_cpu(&u0, &s0);
+        int rc = 0;
+        if (copy)
+            rc = worker_copy(p, id, ctx, in_fd, out_fd, in, out);
+        else
+            worker_shared(p, id, ctx);
         runner_self_cpu(&u1, &s1);
-    } else {
-        worker_shared(p, id, ctx);
-        runner_self_cpu(&u1, &s1);
+        p->ctl->mem[id].user_s = u1 - u0;
+        p->ctl->mem[id].sys_s = s1 - s0;
+        runner_self_memory(&p->ctl->mem[id].hwm, &p->ctl->mem[id].shmem);
         c = 'd';
-        rc = write_full(p->done_pipe[1], &c, 1);
+        if (rc != 0 || write_full(p->done_pipe[1], &c, 1) != 0)
+            _exit(5);
     }
-    p->ctl->mem[id].user_s = u1 - u0;
-    p->ctl->mem[id].sys_s = s1 - s0;
     if (p->w->ops->worker_fini && ctx)
         p->w->ops->worker_fini(p->w, ctx);
-    runner_self_memory(&p->ctl->mem[id].hwm, &p->ctl->mem[id].shmem);
-    _exit(rc == 0 ? 0 : 5);
+    free(in), free(out);
+    _exit(0);
 }
 
 /* ---- the driver side ---------------------------------------------------- */
@@ -417,9 +443,12 @@ static int make_pipe(int fds[2], int nonblock_driver_end, int driver_end)
     return 0;
 }
 
+/* Stop every worker: closing its "go" pipe (and task pipe) tells it to
+ * leave; after a failure it is killed instead.  Reaps them all. */
 static void teardown(struct pool *p, int kill_all)
 {
     for (unsigned k = 0; k < p->n; k++) {
+        close_fd(&p->wp[k].go_fd);
         close_fd(&p->wp[k].task_fd);
         if (kill_all && p->wp[k].pid > 0 && !p->wp[k].reaped)
             kill(p->wp[k].pid, SIGKILL);
@@ -430,7 +459,6 @@ static void teardown(struct pool *p, int kill_all)
     }
     for (int s = 0; s < 2; s++) {
         close_fd(&p->ready_pipe[s]);
-        close_fd(&p->go_pipe[s]);
         close_fd(&p->done_pipe[s]);
     }
 }
@@ -439,153 +467,231 @@ static int spawn(struct pool *p)
 {
     for (unsigned k = 0; k < p->n; k++) {
         struct wproc *wp = &p->wp[k];
-        int tp[2] = {-1, -1}, rp[2] = {-1, -1};
-        if (p->o->transfer == TRANSFER_COPY &&
-            (make_pipe(tp, 1, 1) != 0 || make_pipe(rp, 1, 0) != 0)) {
+        int gp[2] = {-1, -1}, tp[2] = {-1, -1}, rp[2] = {-1, -1};
+        if (pipe2(gp, O_CLOEXEC) != 0 ||
+            (p->o->transfer == TRANSFER_COPY &&
+             (make_pipe(tp, 1, 1) != 0 || make_pipe(rp, 1, 0) != 0))) {
             snprintf(p->m->error, sizeof p->m->error, "pipe: %s",
                      strerror(errno));
+            for (int e = 0; e < 2; e++)
+                close_fd(&gp[e]), close_fd(&tp[e]), close_fd(&rp[e]);
             return -1;
         }
-        if (p->o->schedule == SCHED_STATIC)
-            runner_static_block(p->d->ntasks, p->n, k, &wp->lo, &wp->hi);
         wp->pid = fork();
         if (wp->pid < 0) {
             snprintf(p->m->error, sizeof p->m->error,
                      "fork of worker %u failed: %s", k, strerror(errno));
+            for (int e = 0; e < 2; e++)
+                close_fd(&gp[e]), close_fd(&tp[e]), close_fd(&rp[e]);
             return -1;
         }
         if (wp->pid == 0) {
             /* Drop the driver's ends, ours and earlier workers', so that
              * EOF on a pipe means what it should. */
             for (unsigned j = 0; j < k; j++) {
+                close_fd(&p->wp[j].go_fd);
                 close_fd(&p->wp[j].task_fd);
                 close_fd(&p->wp[j].res_fd);
             }
+            close(gp[1]);
             if (tp[1] >= 0)
                 close(tp[1]), close(rp[0]);
-            close(p->ready_pipe[0]), close(p->go_pipe[1]);
+            close(p->ready_pipe[0]);
             close(p->done_pipe[0]);
-            worker_main(p, k, tp[0], rp[1]);
+            worker_main(p, k, gp[0], tp[0], rp[1]);
         }
+        close(gp[0]);
         if (tp[0] >= 0)
             close(tp[0]), close(rp[1]);
+        wp->go_fd = gp[1];
         wp->task_fd = tp[1];
         wp->res_fd = rp[0];
     }
     return 0;
 }
 
-static int run(const struct workload *w, const struct task_data *d,
-               const struct run_options *o, struct run_measure *m)
+static void free_pool(struct pool *p)
 {
-    struct pool p = {.w = w, .d = d, .o = o, .m = m, .n = o->workers};
-    int rc = -1;
-    size_t ctl_bytes = sizeof *p.ctl + p.n * sizeof p.ctl->mem[0];
-    p.ctl = mmap(NULL, ctl_bytes, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    p.recs_bytes = d->ntasks * sizeof *p.recs;
-    p.recs = mmap(NULL, p.recs_bytes, PROT_READ | PROT_WRITE,
-                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    p.wp = calloc(p.n, sizeof *p.wp);
-    int fds[6] = {-1, -1, -1, -1, -1, -1};
-    memcpy(p.ready_pipe, fds, sizeof p.ready_pipe);
-    memcpy(p.go_pipe, fds, sizeof p.go_pipe);
-    memcpy(p.done_pipe, fds, sizeof p.done_pipe);
-    if (p.ctl == MAP_FAILED || p.recs == MAP_FAILED || !p.wp) {
+    if (p->ctl && p->ctl != MAP_FAILED)
+        munmap(p->ctl, p->ctl_bytes);
+    if (p->recs && p->recs != MAP_FAILED)
+        munmap(p->recs, p->recs_bytes);
+    free(p->wp);
+    free(p);
+}
+
+static int close_pool(void *pool, struct run_measure *m)
+{
+    struct pool *p = pool;
+    p->m = m;
+    double t = pb_now();
+    teardown(p, p->failed);
+    m->stop_s = pb_now() - t;
+    int rc = 0;
+    for (unsigned k = 0; k < p->n && !p->failed; k++)
+        if (died_badly(&p->wp[k])) {
+            describe_death(p, k);
+            rc = -1;
+            break;
+        }
+    free_pool(p);
+    return rc;
+}
+
+static int open_pool(const struct workload *w, const struct task_data *d,
+                     const struct run_options *o, void **pool,
+                     struct run_measure *m)
+{
+    struct pool *p = calloc(1, sizeof *p);
+    if (!p) {
         snprintf(m->error, sizeof m->error, "out of memory for the pool");
-        goto out;
+        return -1;
     }
-    for (unsigned k = 0; k < p.n; k++) {
-        p.wp[k].task_fd = p.wp[k].res_fd = -1;
-        p.ctl->mem[k].user_s = -1;
+    *p = (struct pool){.w = w, .d = d, .o = o, .m = m, .n = o->workers};
+    p->ready_pipe[0] = p->ready_pipe[1] = -1;
+    p->done_pipe[0] = p->done_pipe[1] = -1;
+    p->ctl_bytes = sizeof *p->ctl + p->n * sizeof p->ctl->mem[0];
+    p->ctl = mmap(NULL, p->ctl_bytes, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    p->recs_bytes = (d->ntasks ? d->ntasks : 1) * sizeof *p->recs;
+    p->recs = mmap(NULL, p->recs_bytes, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    p->wp = calloc(p->n, sizeof *p->wp);
+    if (p->ctl == MAP_FAILED || p->recs == MAP_FAILED || !p->wp) {
+        snprintf(m->error, sizeof m->error, "out of memory for the pool");
+        free_pool(p);
+        return -1;
     }
-    atomic_init(&p.ctl->next, 0);
+    for (unsigned k = 0; k < p->n; k++)
+        p->wp[k].go_fd = p->wp[k].task_fd = p->wp[k].res_fd = -1;
+    atomic_init(&p->ctl->next, 0);
     for (size_t i = 0; i < d->ntasks; i++) {
-        p.recs[i].res.status = -1;
-        snprintf(p.recs[i].res.error, sizeof p.recs[i].res.error,
-                 "not run: its worker died");
-        if (d->in_len[i] > p.max_in)
-            p.max_in = d->in_len[i];
-        if (d->out_len[i] > p.max_out)
-            p.max_out = d->out_len[i];
+        if (d->in_len[i] > p->max_in)
+            p->max_in = d->in_len[i];
+        if (d->out_len[i] > p->max_out)
+            p->max_out = d->out_len[i];
     }
-    memcpy(m->tasks, p.recs, p.recs_bytes);
-    if (pipe2(p.ready_pipe, O_CLOEXEC) || pipe2(p.go_pipe, O_CLOEXEC) ||
-        pipe2(p.done_pipe, O_CLOEXEC)) {
+    if (pipe2(p->ready_pipe, O_CLOEXEC) || pipe2(p->done_pipe, O_CLOEXEC)) {
         snprintf(m->error, sizeof m->error, "pipe: %s", strerror(errno));
-        goto out;
+        close_fd(&p->ready_pipe[0]), close_fd(&p->ready_pipe[1]);
+        free_pool(p);
+        return -1;
     }
-
     double s0 = pb_now();
-    if (spawn(&p) != 0)
-        goto out;
-    close_fd(&p.ready_pipe[1]);
-    close_fd(&p.done_pipe[1]);
-    close_fd(&p.go_pipe[0]);
-    if (await_tokens(&p, p.ready_pipe[0], p.n) != 0)
-        goto out;
-
-    p.ctl->t0 = pb_now();
-    m->spawn_s = p.ctl->t0 - s0;
-    char go[256];
-    memset(go, 'g', sizeof go);
-    for (unsigned left = p.n; left;) {
-        unsigned c = left < sizeof go ? left : (unsigned)sizeof go;
-        if (write_full(p.go_pipe[1], go, c) != 0)
-            goto out;
-        left -= c;
+    int rc = spawn(p);
+    close_fd(&p->ready_pipe[1]);
+    close_fd(&p->done_pipe[1]);
+    if (rc == 0)
+        rc = await_tokens(p, p->ready_pipe[0], p->n);
+    m->spawn_s = pb_now() - s0;
+    if (rc != 0) {
+        char msg[sizeof m->error];
+        memcpy(msg, m->error, sizeof msg);
+        p->failed = 1;
+        close_pool(p, m);
+        memcpy(m->error, msg, sizeof msg);
+        return -1;
     }
-    if (o->transfer == TRANSFER_COPY) {
-        if (drive_copy(&p) != 0)
+    *pool = p;
+    return 0;
+}
+
+/* Copy mode: tell every worker the repetition is over (it then reports its
+ * usage and its "done" byte).  The task pipes are empty by now. */
+static int end_copy_rep(struct pool *p)
+{
+    struct msg end = {END_OF_REP, 0};
+    for (unsigned k = 0; k < p->n; k++) {
+        struct pollfd pf = {.fd = p->wp[k].task_fd, .events = POLLOUT};
+        for (;;) {
+            ssize_t r = write(p->wp[k].task_fd, &end, sizeof end);
+            if (r == (ssize_t)sizeof end)
+                break;
+            if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+                poll(&pf, 1, 50);
+                continue;
+            }
+            reap(&p->wp[k], 1);
+            describe_death(p, k);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int run(void *pool, struct run_measure *m)
+{
+    struct pool *p = pool;
+    const struct task_data *d = p->d;
+    p->m = m;
+    atomic_store(&p->ctl->next, 0);
+    for (unsigned k = 0; k < p->n; k++) {
+        struct wproc *wp = &p->wp[k];
+        p->ctl->mem[k].user_s = -1;
+        wp->busy = 0;
+        if (p->o->schedule == SCHED_STATIC)
+            runner_static_block(d->ntasks, p->n, k, &wp->lo, &wp->hi);
+        if (m->pids)
+            m->pids[k] = (int32_t)wp->pid;
+    }
+    for (size_t i = 0; i < d->ntasks; i++) {
+        memset(&p->recs[i], 0, sizeof p->recs[i]);
+        p->recs[i].res.status = -1;
+        snprintf(p->recs[i].res.error, sizeof p->recs[i].res.error,
+                 "not run: its worker died");
+    }
+    memcpy(m->tasks, p->recs, d->ntasks * sizeof *p->recs);
+
+    int rc = -1;
+    p->ctl->t0 = pb_now();
+    for (unsigned k = 0; k < p->n; k++)
+        if (write_full(p->wp[k].go_fd, "g", 1) != 0) {
+            reap(&p->wp[k], 1);
+            describe_death(p, k);
+            goto out;
+        }
+    if (p->o->transfer == TRANSFER_COPY) {
+        if (drive_copy(p) != 0)
+            goto out;
+        m->wall_s = pb_now() - p->ctl->t0;
+        if (end_copy_rep(p) != 0 || await_tokens(p, p->done_pipe[0], p->n))
             goto out;
     } else {
-        if (await_tokens(&p, p.done_pipe[0], p.n) != 0)
+        if (await_tokens(p, p->done_pipe[0], p->n) != 0)
             goto out;
-        memcpy(m->tasks, p.recs, p.recs_bytes);
+        m->wall_s = pb_now() - p->ctl->t0;
+        memcpy(m->tasks, p->recs, d->ntasks * sizeof *p->recs);
     }
-    m->wall_s = pb_now() - p.ctl->t0;
     rc = 0;
 out:
-    if (rc != 0 && o->transfer != TRANSFER_COPY && p.recs != MAP_FAILED)
-        memcpy(m->tasks, p.recs, p.recs_bytes);
-    if (p.wp) {
-        teardown(&p, rc != 0);
-        m->workers_are_processes = 1;
-        m->workers_share_arenas = o->transfer != TRANSFER_COPY;
-        for (unsigned k = 0; k < p.n; k++) {
-            struct wproc *wp = &p.wp[k];
-            if (!wp->reaped)
-                continue;
-            if (rc == 0 && died_badly(wp)) {
-                describe_death(&p, k);
-                rc = -1;
-            }
-            /* CPU within the timed region, as the worker measured it; a
-             * worker that died mid-run has only wait4's lifetime figure. */
-            if (p.ctl->mem[k].user_s >= 0) {
-                m->workers_user_s += p.ctl->mem[k].user_s;
-                m->workers_sys_s += p.ctl->mem[k].sys_s;
-            } else {
-                m->workers_user_s += (double)wp->ru.ru_utime.tv_sec +
-                                     (double)wp->ru.ru_utime.tv_usec * 1e-6;
-                m->workers_sys_s += (double)wp->ru.ru_stime.tv_sec +
-                                    (double)wp->ru.ru_stime.tv_usec * 1e-6;
-            }
-            uint64_t rss = (uint64_t)wp->ru.ru_maxrss * 1024u;
-            /* For the total, the worker's own memory: its peak less the
-             * shared arenas (counted once, in the driver).  A worker that
-             * died before saying so counts whole. */
-            uint64_t hwm = p.ctl->mem[k].hwm, shm = p.ctl->mem[k].shmem;
-            m->rss_workers_sum += hwm > shm ? hwm - shm : rss;
-            if (rss > m->rss_worker_max)
-                m->rss_worker_max = rss;
-        }
-        free(p.wp);
+    if (rc != 0) {
+        p->failed = 1;
+        if (p->o->transfer != TRANSFER_COPY)
+            memcpy(m->tasks, p->recs, d->ntasks * sizeof *p->recs);
     }
-    if (p.ctl != MAP_FAILED)
-        munmap(p.ctl, ctl_bytes);
-    if (p.recs != MAP_FAILED)
-        munmap(p.recs, p.recs_bytes);
+    m->workers_are_processes = 1;
+    m->workers_share_arenas = p->o->transfer != TRANSFER_COPY;
+    for (unsigned k = 0; k < p->n; k++) {
+        /* CPU and memory of this repetition, as the worker measured them;
+         * a worker that died mid-run has only wait4's lifetime figures. */
+        struct wproc *wp = &p->wp[k];
+        uint64_t hwm = p->ctl->mem[k].hwm, shm = p->ctl->mem[k].shmem;
+        if (p->ctl->mem[k].user_s >= 0) {
+            m->workers_user_s += p->ctl->mem[k].user_s;
+            m->workers_sys_s += p->ctl->mem[k].sys_s;
+        } else if (wp->reaped) {
+            m->workers_user_s += (double)wp->ru.ru_utime.tv_sec +
+                                 (double)wp->ru.ru_utime.tv_usec * 1e-6;
+            m->workers_sys_s += (double)wp->ru.ru_stime.tv_sec +
+                                (double)wp->ru.ru_stime.tv_usec * 1e-6;
+            hwm = (uint64_t)wp->ru.ru_maxrss * 1024u, shm = 0;
+        }
+        /* For the total, the worker's own memory: its peak less the shared
+         * arenas (counted once, in the driver). */
+        m->rss_workers_sum += hwm > shm ? hwm - shm : 0;
+        if (hwm > m->rss_worker_max)
+            m->rss_worker_max = hwm;
+    }
     return rc;
 }
 
@@ -595,5 +701,8 @@ const struct runner runner_fork = {
     .kinds = WL_CPU | WL_IO,
     .transfers = 1u << TRANSFER_SHARED | 1u << TRANSFER_COPY,
     .default_transfer = TRANSFER_SHARED,
+    .open = open_pool,
     .run = run,
+    .close = close_pool,
+    .persistent = 1,
 };

@@ -275,8 +275,8 @@ static void drive(struct job *j)
     }
 }
 
-static int run(const struct workload *w, const struct task_data *d,
-               const struct run_options *o, struct run_measure *m)
+static int run_job(const struct workload *w, const struct task_data *d,
+                   const struct run_options *o, struct run_measure *m)
 {
     struct job j = {.d = d, .m = m, .nranks = o->workers + 1,
                     .died_rank = -1};
@@ -316,6 +316,8 @@ static int run(const struct workload *w, const struct task_data *d,
     }
     if (j.ready)
         m->spawn_s = j.t_ready - j.t_exec;
+    for (unsigned k = 1; m->pids && k < j.nranks; k++)
+        m->pids[k - 1] = j.rank[k].pid;
     if (j.have_d) {
         m->wall_s = j.wall;
         m->bytes_moved = j.moved;
@@ -339,6 +341,42 @@ out:
     return rc;
 }
 
+/* One mpi job is one repetition: mpiexec starts the ranks, they run the
+ * tasks and end.  So the pool only remembers what to launch, and run
+ * launches it (its start-up is spawn_s, reported per repetition). */
+struct mpi_pool {
+    const struct workload *w;
+    const struct task_data *d;
+    const struct run_options *o;
+};
+
+static int open_pool(const struct workload *w, const struct task_data *d,
+                     const struct run_options *o, void **pool,
+                     struct run_measure *m)
+{
+    struct mpi_pool *p = malloc(sizeof *p);
+    if (!p) {
+        snprintf(m->error, sizeof m->error, "out of memory");
+        return -1;
+    }
+    *p = (struct mpi_pool){w, d, o};
+    *pool = p;
+    return 0;
+}
+
+static int run(void *pool, struct run_measure *m)
+{
+    struct mpi_pool *p = pool;
+    return run_job(p->w, p->d, p->o, m);
+}
+
+static int close_pool(void *pool, struct run_measure *m)
+{
+    (void)m;
+    free(pool);
+    return 0;
+}
+
 const struct runner runner_mpi = {
     .name = "mpi",
     .help = "a head and --workers ranks started by MPICH's mpiexec, on this "
@@ -347,5 +385,7 @@ const struct runner runner_mpi = {
     .transfers = 1u << TRANSFER_LOCAL | 1u << TRANSFER_COPY,
     .default_transfer = TRANSFER_LOCAL,
     .unavailable = unavailable,
+    .open = open_pool,
     .run = run,
+    .close = close_pool,
 };

@@ -18,6 +18,9 @@
  *
  *      PBMPI P <rank> <pid> <watcher pid> <host>   once per rank, before R
  *      PBMPI F <message>                the job failed at start-up
+ *      PBMPI H <handout>                how tasks reach the workers
+ *                                       (head-messages, static-blocks,
+ *                                       node-counter: mpi_rank.h)
  *      PBMPI R                          all ranks ready: timed region starts
  *      PBMPI D <wall_s> <bytes_moved>   timed region over
  *      PBMPI T <task> <hex task_record> one per task

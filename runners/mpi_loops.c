@@ -9,12 +9,20 @@
  * record's times are the worker's own clock from the start of the region
  * (the head's clock when they share a host), its host the worker's.
  *
+ * Without hand-out messages (runners/mpi_rank.h, enum handout): under
+ * --schedule static with local data each worker runs its own block, and
+ * under dynamic with every worker on one node the workers take indices from
+ * an atomic counter in the node's shared memory; either way a worker keeps
+ * its records and sends them in one message when it runs out of tasks, and
+ * the head, which has nothing to hand out, only sleeps until they arrive.
+ *
  * Every wait that can be long tests and sleeps (mpi_wait): MPICH's blocking
  * calls busy-poll, and a head or an idle worker spinning would take a CPU
  * from the workers that compute (a machine may have as many CPUs as
  * workers).  The cost is a reaction time of at most WAIT_MAX_NS.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -168,6 +176,89 @@ void mpi_worker_loop(struct rank *r)
         if (copy)
             mpi_send_bytes(r->out, r->out_len[i], 0, TAG_OUTPUT);
     }
+}
+
+/* Wait for a message from src (or any) with tag, testing and sleeping as
+ * mpi_wait does. */
+static void probe_wait(int src, int tag, MPI_Status *st)
+{
+    int flag = 0;
+    double spin = pb_now() + WAIT_SPIN_S;
+    long ns = 1000;
+    for (;;) {
+        MPI_Iprobe(src, tag, COMM, &flag, st);
+        if (flag)
+            return;
+        if (pb_now() < spin)
+            continue;
+        struct timespec ts = {0, ns};
+        nanosleep(&ts, NULL);
+        if (ns < WAIT_MAX_NS)
+            ns *= 2;
+    }
+}
+
+double mpi_head_collect(struct head *h)
+{
+    struct rank *r = h->r;
+    struct done_rec *buf = NULL;
+    size_t cap = 0;
+    for (unsigned got = 0; got < r->nworkers; got++) {
+        MPI_Status st;
+        probe_wait(MPI_ANY_SOURCE, TAG_COUNT, &st);
+        uint64_t n = 0;
+        MPI_Recv(&n, 1, MPI_UINT64_T, st.MPI_SOURCE, TAG_COUNT, COMM,
+                 MPI_STATUS_IGNORE);
+        if (n > r->nt)
+            MPI_Abort(COMM, 4); /* cannot happen: a worker runs <= nt */
+        if (n > cap) {
+            free(buf);
+            cap = n;
+            buf = malloc(cap * sizeof *buf);
+            if (!buf)
+                MPI_Abort(COMM, 3);
+        }
+        mpi_recv_bytes(buf, n * sizeof *buf, st.MPI_SOURCE, TAG_RESULTS);
+        for (uint64_t k = 0; k < n; k++)
+            if (buf[k].task < r->nt)
+                h->recs[buf[k].task] = buf[k].rec;
+    }
+    double wall = pb_now() - r->t0;
+    free(buf);
+    return wall;
+}
+
+/* Run task i into the next of this worker's kept records. */
+static void run_kept(struct rank *r, size_t i, size_t *k)
+{
+    struct done_rec *d = &r->done[(*k)++];
+    memset(d, 0, sizeof *d);
+    d->task = i;
+    d->rec.worker = r->rank - 1;
+    memcpy(d->rec.host, r->host, sizeof d->rec.host);
+    d->rec.start_s = pb_now() - r->t0;
+    wl_exec(&r->w, r->ctx, i, r->in_len[i] ? r->in + r->in_off[i] - r->base
+                                           : NULL,
+            r->out, &d->rec.res);
+    d->rec.end_s = pb_now() - r->t0;
+}
+
+void mpi_worker_local(struct rank *r)
+{
+    size_t k = 0;
+    if (r->handout == HANDOUT_BLOCKS) {
+        for (size_t i = r->lo; i < r->hi; i++)
+            run_kept(r, i, &k);
+    } else {
+        uint64_t i;
+        while ((i = atomic_fetch_add_explicit(r->counter, 1,
+                                              memory_order_relaxed)) < r->nt &&
+               k < r->ndone_cap)
+            run_kept(r, (size_t)i, &k);
+    }
+    uint64_t n = k;
+    MPI_Send(&n, 1, MPI_UINT64_T, 0, TAG_COUNT, COMM);
+    mpi_send_bytes(r->done, k * sizeof *r->done, 0, TAG_RESULTS);
 }
 
 void mpi_put_line(FILE *f, const char *tag, const char *text)

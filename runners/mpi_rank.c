@@ -59,7 +59,8 @@
 
 /* The head's answer: go (or give up), and its clock for same-host ranks. */
 struct go_msg {
-    int32_t go, pad_;
+    int32_t go;
+    int32_t handout; /* enum handout */
     double t0;
     char host[PB_HOST_MAX];
 };
@@ -142,6 +143,16 @@ static int prepare(struct rank *r)
         for (size_t i = r->lo; i < r->hi; i++)
             if (r->in_len[i])
                 r->w.ops->make_input(&r->w, i, r->in + r->in_off[i] - r->base);
+    /* Without hand-out messages a worker keeps its records until the end:
+     * room for its block (static) or for every task (dynamic), touched
+     * now like every other buffer. */
+    if (r->rank > 0 && !copy) {
+        r->ndone_cap = r->job.schedule == SCHED_STATIC ? r->hi - r->lo : r->nt;
+        r->done = malloc((r->ndone_cap ? r->ndone_cap : 1) * sizeof *r->done);
+        if (!r->done)
+            return fail(r, "out of memory for task records");
+        runner_prefault(r->done, r->ndone_cap * sizeof *r->done, 1);
+    }
     if (r->rank > 0 && r->w.ops->worker_init &&
         r->w.ops->worker_init(&r->w, &r->ctx) != 0)
         return fail(r, "worker initialisation failed");
@@ -179,15 +190,22 @@ static void place_shared(struct rank *r, MPI_Comm wnode)
              (unsigned long long)size, (unsigned long long)avail);
         size = 0;
     }
+    /* The window: a cache line holding the node's task counter (for
+     * HANDOUT_COUNTER), then the inputs. */
+    const size_t head_bytes = 64;
     char *base = NULL;
     MPI_Win win;
-    MPI_Win_allocate_shared(me == 0 ? (MPI_Aint)size : 0, 1, MPI_INFO_NULL,
-                            wnode, &base, &win);
+    MPI_Win_allocate_shared(me == 0 ? (MPI_Aint)(size + head_bytes) : 0, 1,
+                            MPI_INFO_NULL, wnode, &base, &win);
     MPI_Aint got;
     int unit;
     MPI_Win_shared_query(win, 0, &got, &unit, &base);
+    r->counter = (_Atomic uint64_t *)(void *)base;
+    if (me == 0)
+        atomic_init(r->counter, 0);
+    r->info.node_workers = m;
     if (r->info.status == 0 && size) {
-        r->in = (uint8_t *)base;
+        r->in = (uint8_t *)base + head_bytes;
         r->base = 0, r->lo = 0, r->hi = r->nt;
         for (size_t i = (size_t)me; i < r->nt; i += (size_t)m)
             if (r->in_len[i] && r->w.ops->make_input)
@@ -196,10 +214,10 @@ static void place_shared(struct rank *r, MPI_Comm wnode)
     MPI_Request req;
     MPI_Ibarrier(wnode, &req);
     mpi_wait(&req, NULL);
-    /* Each rank made part of the inputs; map all of them into this rank's
-     * page tables now, not by page faults inside the timed region. */
-    if (r->in && size)
-        runner_prefault(r->in, (size_t)size, 0);
+    /* Each rank made part of the inputs; make all of them present and warm
+     * in this rank now, not by first touches inside the timed region. */
+    runner_prefault(base, (size_t)size + head_bytes, 0);
+    runner_prefault(base, head_bytes, 1);
     /* The window lives until the process ends: MPICH unlinks its file at
      * once, so nothing is left behind, and freeing it would take one more
      * collective at a moment when the node's workers finish apart. */
@@ -338,14 +356,31 @@ int mpi_rank_main(int argc, char **argv)
                 go.go = 0;
             }
         }
+        /* No hand-out messages where none are needed: local data under
+         * static, or under dynamic when one node's counter reaches every
+         * worker. */
+        go.handout = HANDOUT_MESSAGES;
+        if (r->job.transfer == TRANSFER_LOCAL) {
+            int one_node = 1;
+            for (int k = 1; k < r->size; k++)
+                one_node &= infos[k].node_workers == (int32_t)r->nworkers;
+            if (r->job.schedule == SCHED_STATIC)
+                go.handout = HANDOUT_BLOCKS;
+            else if (one_node)
+                go.handout = HANDOUT_COUNTER;
+        }
+        static const char *const names[] = {"head-messages", "static-blocks",
+                                            "node-counter"};
         if (go.go)
-            fprintf(out, MPI_LINE_TAG "R\n");
+            fprintf(out, MPI_LINE_TAG "H %s\n" MPI_LINE_TAG "R\n",
+                    names[go.handout]);
         fflush(out);
         memcpy(go.host, r->host, sizeof go.host);
         go.t0 = r->t0 = pb_now();
     }
     MPI_Ibcast(&go, sizeof go, MPI_BYTE, 0, COMM, &req);
     mpi_wait(&req, NULL);
+    r->handout = (enum handout)go.handout;
     if (r->rank != 0) {
         /* CLOCK_MONOTONIC is shared by a host's processes: there the
          * head's start is exact.  Elsewhere, when "go" arrived. */
@@ -372,9 +407,13 @@ int mpi_rank_main(int argc, char **argv)
             fflush(out);
             MPI_Abort(COMM, 3);
         }
-        wall = mpi_head_loop(&h);
+        wall = r->handout == HANDOUT_MESSAGES ? mpi_head_loop(&h)
+                                              : mpi_head_collect(&h);
     } else if (go.go) {
-        mpi_worker_loop(r);
+        if (r->handout == HANDOUT_MESSAGES)
+            mpi_worker_loop(r);
+        else
+            mpi_worker_local(r);
     }
 
     /* What this rank cost, gathered at the head. */

@@ -7,6 +7,7 @@
 #define PB_RUNNER_MPI_RANK_H
 
 #include <mpi.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "runners/mpi.h"
@@ -19,7 +20,27 @@
 
 enum {
     TAG_TASK = 1, TAG_STOP, TAG_INPUT, TAG_RESULT, TAG_OUTPUT, TAG_USAGE,
-    TAG_BYE,
+    TAG_BYE, TAG_COUNT, TAG_RESULTS,
+};
+
+/* How the tasks reach the workers in the timed region (the head decides,
+ * tells the workers in "go", and the report names it). */
+enum handout {
+    HANDOUT_MESSAGES = 0, /* the head sends each task (and, with copy, its
+                             input) as a worker returns the previous one */
+    HANDOUT_BLOCKS,       /* static, local: each worker runs its own block;
+                             no message until its records at the end */
+    HANDOUT_COUNTER,      /* dynamic, local, every worker on one node: the
+                             workers take task indices from an atomic counter
+                             in the node's shared memory, no message until
+                             their records at the end */
+};
+
+/* A task as a worker ran it, sent to the head with the others at the end
+ * under HANDOUT_BLOCKS and HANDOUT_COUNTER. */
+struct done_rec {
+    uint64_t task;
+    struct task_record rec;
 };
 
 /* Head -> worker: TAG_TASK (then, with copy, the input as TAG_INPUT) or
@@ -31,7 +52,9 @@ struct task_msg {
 /* Sent by every rank to the head when it is ready (or failed to be). */
 struct rank_info {
     int32_t pid, watcher; /* the MPI process and its watching parent */
-    int32_t status, pad_; /* status 0: ready */
+    int32_t status;       /* 0: ready */
+    int32_t node_workers; /* workers sharing this worker's node (and its
+                             shared counter); 0 when there is none */
     char host[PB_HOST_MAX];
     char error[PB_ERR_MAX];
 };
@@ -51,6 +74,10 @@ struct rank {
     size_t max_in, max_out;
     size_t in_total;   /* all inputs' bytes (dynamic local: the window) */
     void *ctx;
+    _Atomic uint64_t *counter; /* dynamic local: the node's next task */
+    struct done_rec *done;     /* records kept until the end: [ndone_cap] */
+    size_t ndone_cap;
+    enum handout handout;      /* as the head decided */
     double t0;         /* start of the timed region, this rank's clock */
     char host[PB_HOST_MAX];
     struct rank_info info;
@@ -74,9 +101,13 @@ int mpi_wait_until(MPI_Request *r, double deadline);
 void mpi_send_bytes(const void *p, size_t n, int dst, int tag);
 void mpi_recv_bytes(void *p, size_t n, int src, int tag);
 /* The timed region: the head's loop (returns its wall time) and a
- * worker's (returns when told to stop). */
+ * worker's (returns when told to stop, or when its tasks are done). */
 double mpi_head_loop(struct head *h);
 void mpi_worker_loop(struct rank *r);
+/* The same without hand-out messages (HANDOUT_BLOCKS, HANDOUT_COUNTER):
+ * the head only collects every worker's records at the end. */
+double mpi_head_collect(struct head *h);
+void mpi_worker_local(struct rank *r);
 /* The head's result lines (runners/mpi.h) for the driver. */
 void mpi_head_report(FILE *f, struct head *h, double wall,
                      const struct mpi_usage *use);

@@ -56,6 +56,9 @@ static void on_result_line(struct job *j, char *line)
     case 'F':
         snprintf(j->fail_msg, sizeof j->fail_msg, "%s", p);
         return;
+    case 'H':
+        snprintf(j->m->handout, sizeof j->m->handout, "%s", p);
+        return;
     case 'R':
         j->ready = 1;
         j->t_ready = pb_now();

@@ -3,8 +3,11 @@
  * Tasks come from a shared queue: an atomic counter over task indices, so a
  * free thread takes the next task (dynamic scheduling), or, with --schedule
  * static, each thread takes its fixed block.  Threads are created and
- * initialised before the timed region, which starts when every thread is
- * ready and ends when every thread has finished its last task.
+ * initialised before the timed region (open), which starts when every
+ * thread is ready and ends when every thread has finished its last task.
+ * The threads then wait for the next repetition (a generation counter under
+ * the pool's mutex) until the pool is closed, so one pool serves one
+ * repetition or, with --pool persistent, all of them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,37 +22,43 @@ struct pool {
     const struct workload *w;
     const struct task_data *d;
     const struct run_options *o;
-    struct run_measure *m;
+    struct run_measure *m;  /* the repetition running (under mu) */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    unsigned ready;       /* threads initialised (under mu) */
-    unsigned finished;    /* threads done with their last task (under mu) */
-    int go;               /* 1: timed region started (under mu) */
-    int abort;            /* 1: skip the work (start-up failed) (under mu) */
-    atomic_size_t next;   /* the shared queue: next task index */
+    pthread_cond_t cv;      /* workers wait for a generation, driver for
+                               ready/finished counts */
+    unsigned n;             /* threads started */
+    unsigned ready;         /* threads initialised (under mu) */
+    unsigned finished;      /* threads done with this generation (under mu) */
+    unsigned gen;           /* repetitions started so far (under mu) */
+    int quit;               /* 1: leave (under mu) */
+    atomic_size_t next;     /* the shared queue: next task index */
     atomic_int init_failed;
-    double t0;            /* set before go, read after it (mu orders it) */
+    double t0;              /* set before gen++, read after it (mu orders) */
+    pthread_t *tids;
+    struct worker *ws;
 };
 
 struct worker {
     struct pool *pool;
     unsigned id;
+    int32_t tid;
 };
 
 static void run_tasks(struct pool *p, void *ctx, unsigned id)
 {
+    struct run_measure *m = p->m;
     if (p->o->schedule == SCHED_STATIC) {
         size_t lo, hi;
         runner_static_block(p->d->ntasks, p->o->workers, id, &lo, &hi);
         for (size_t i = lo; i < hi; i++)
             runner_exec_task(p->w, ctx, p->d, i, p->t0, (int32_t)id,
-                             &p->m->tasks[i]);
+                             &m->tasks[i]);
         return;
     }
     size_t i;
     while ((i = atomic_fetch_add(&p->next, 1)) < p->d->ntasks)
         runner_exec_task(p->w, ctx, p->d, i, p->t0, (int32_t)id,
-                         &p->m->tasks[i]);
+                         &m->tasks[i]);
 }
 
 static void *thread_main(void *arg)
@@ -57,6 +66,7 @@ static void *thread_main(void *arg)
     struct worker *me = arg;
     struct pool *p = me->pool;
     void *ctx = NULL;
+    me->tid = runner_tid();
     if (runner_bind_worker(p->o, me->id) != 0 ||
         (p->w->ops->worker_init && p->w->ops->worker_init(p->w, &ctx) != 0))
         atomic_store(&p->init_failed, 1);
@@ -64,81 +74,109 @@ static void *thread_main(void *arg)
     pthread_mutex_lock(&p->mu);
     p->ready++;
     pthread_cond_broadcast(&p->cv);
-    while (!p->go)
-        pthread_cond_wait(&p->cv, &p->mu);
-    int skip = p->abort || atomic_load(&p->init_failed);
-    pthread_mutex_unlock(&p->mu);
-
-    if (!skip)
+    for (unsigned seen = 0;;) {
+        while (!p->quit && p->gen == seen)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->quit)
+            break;
+        seen = p->gen;
+        pthread_mutex_unlock(&p->mu);
         run_tasks(p, ctx, me->id);
-
-    pthread_mutex_lock(&p->mu);
-    p->finished++;
-    pthread_cond_broadcast(&p->cv);
+        pthread_mutex_lock(&p->mu);
+        p->finished++;
+        pthread_cond_broadcast(&p->cv);
+    }
     pthread_mutex_unlock(&p->mu);
     if (p->w->ops->worker_fini && ctx)
         p->w->ops->worker_fini(p->w, ctx);
     return NULL;
 }
 
-static int run(const struct workload *w, const struct task_data *d,
-               const struct run_options *o, struct run_measure *m)
+static int close_pool(void *pool, struct run_measure *m)
+{
+    struct pool *p = pool;
+    double t = pb_now();
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned k = 0; k < p->n; k++)
+        pthread_join(p->tids[k], NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p->ws), free(p->tids), free(p);
+    m->stop_s = pb_now() - t;
+    return 0;
+}
+
+static int open_pool(const struct workload *w, const struct task_data *d,
+                     const struct run_options *o, void **pool,
+                     struct run_measure *m)
 {
     unsigned n = o->workers;
-    struct pool p = {.w = w, .d = d, .o = o, .m = m};
-    struct worker *ws = calloc(n, sizeof *ws);
-    pthread_t *tids = calloc(n, sizeof *tids);
-    if (!ws || !tids) {
-        free(ws), free(tids);
+    struct pool *p = calloc(1, sizeof *p);
+    if (p) {
+        p->ws = calloc(n, sizeof *p->ws);
+        p->tids = calloc(n, sizeof *p->tids);
+    }
+    if (!p || !p->ws || !p->tids) {
+        if (p)
+            free(p->ws), free(p->tids), free(p);
         snprintf(m->error, sizeof m->error, "out of memory");
         return -1;
     }
-    atomic_init(&p.next, 0);
-    atomic_init(&p.init_failed, 0);
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
+    p->w = w, p->d = d, p->o = o;
+    atomic_init(&p->next, 0);
+    atomic_init(&p->init_failed, 0);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
 
     double s0 = pb_now();
-    unsigned started = 0;
     int err = 0;
-    for (; started < n; started++) {
-        ws[started] = (struct worker){.pool = &p, .id = started};
-        err = pthread_create(&tids[started], NULL, thread_main, &ws[started]);
+    for (; p->n < n; p->n++) {
+        p->ws[p->n] = (struct worker){.pool = p, .id = p->n};
+        err = pthread_create(&p->tids[p->n], NULL, thread_main, &p->ws[p->n]);
         if (err)
             break;
     }
+    pthread_mutex_lock(&p->mu);
+    while (p->ready < p->n)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    m->spawn_s = pb_now() - s0;
 
-    pthread_mutex_lock(&p.mu);
-    while (p.ready < started)
-        pthread_cond_wait(&p.cv, &p.mu);
-    p.abort = err != 0;
-    p.t0 = pb_now();
-    p.go = 1;
-    pthread_cond_broadcast(&p.cv);
-    while (p.finished < started)
-        pthread_cond_wait(&p.cv, &p.mu);
-    double t1 = pb_now();
-    pthread_mutex_unlock(&p.mu);
-
-    m->spawn_s = p.t0 - s0;
-    m->wall_s = t1 - p.t0;
-    for (unsigned k = 0; k < started; k++)
-        pthread_join(tids[k], NULL);
-
-    int rc = 0;
-    if (err) {
-        snprintf(m->error, sizeof m->error,
-                 "could not start thread %u of %u: %s", started + 1, n,
-                 strerror(err));
-        rc = -1;
-    } else if (atomic_load(&p.init_failed)) {
-        snprintf(m->error, sizeof m->error, "worker initialisation failed");
-        rc = -1;
+    if (err || atomic_load(&p->init_failed)) {
+        char msg[sizeof m->error];
+        if (err)
+            snprintf(msg, sizeof msg, "could not start thread %u of %u: %s",
+                     p->n + 1, n, strerror(err));
+        else
+            snprintf(msg, sizeof msg, "worker initialisation failed");
+        close_pool(p, m);
+        memcpy(m->error, msg, sizeof msg);
+        return -1;
     }
-    pthread_cond_destroy(&p.cv);
-    pthread_mutex_destroy(&p.mu);
-    free(ws), free(tids);
-    return rc;
+    *pool = p;
+    return 0;
+}
+
+static int run(void *pool, struct run_measure *m)
+{
+    struct pool *p = pool;
+    pthread_mutex_lock(&p->mu);
+    p->m = m;
+    p->finished = 0;
+    atomic_store(&p->next, 0);
+    p->t0 = pb_now();
+    p->gen++;
+    pthread_cond_broadcast(&p->cv);
+    while (p->finished < p->n)
+        pthread_cond_wait(&p->cv, &p->mu);
+    m->wall_s = pb_now() - p->t0;
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned k = 0; m->pids && k < p->n; k++)
+        m->pids[k] = p->ws[k].tid;
+    return 0;
 }
 
 const struct runner runner_pthreads = {
@@ -147,5 +185,8 @@ const struct runner runner_pthreads = {
     .kinds = WL_CPU | WL_IO,
     .transfers = 1u << TRANSFER_SHARED,
     .default_transfer = TRANSFER_SHARED,
+    .open = open_pool,
     .run = run,
+    .close = close_pool,
+    .persistent = 1,
 };

@@ -28,11 +28,21 @@ enum schedule {
     SCHED_STATIC,      /* worker w gets a fixed contiguous block of tasks */
 };
 
+/* How long the workers live (--pool). */
+enum pool_mode {
+    POOL_PER_REP = 0, /* started and stopped around every repetition: a
+                         one-shot job, start-up paid each time */
+    POOL_PERSISTENT,  /* started once, kept across the warm-up and every
+                         measured repetition (a long-lived
+                         multiprocessing.Pool, Ray cluster or MPI job) */
+};
+
 /* What the user asked for, as far as runners care. */
 struct run_options {
     unsigned workers;        /* >= 1 */
     enum transfer transfer;  /* never TRANSFER_DEFAULT once bench resolved it */
     enum schedule schedule;
+    enum pool_mode pool;
     const char *self_exe;    /* absolute path of the parbench binary */
     /* mpi only (issue 4) */
     const char *hosts;       /* "h1:2,h2:2" or NULL */
@@ -79,7 +89,9 @@ struct task_record {
 struct run_measure {
     double wall_s;   /* timed region: dispatch, data movement, compute,
                         collection; excludes starting/stopping the workers */
-    double spawn_s;  /* starting the workers (pool creation), not in wall_s */
+    double spawn_s;  /* starting the workers (pool creation), not in wall_s;
+                        filled by open() */
+    double stop_s;   /* stopping them (joining, reaping); filled by close() */
     int workers_are_processes; /* 1: the fields below are filled */
     int workers_share_arenas;  /* 1: worker processes map the driver's
                                   arenas (fork --transfer shared), so the
@@ -92,6 +104,11 @@ struct run_measure {
                                  arenas (counted once, in the driver) */
     uint64_t bytes_moved;     /* bytes copied between driver and workers */
     struct task_record *tasks; /* [ntasks], zeroed by the caller */
+    int32_t *pids;   /* [workers]: each worker's process id (thread id for
+                        threads), filled by run(); 0 where unknown */
+    char handout[32];          /* how tasks reached the workers, when the
+                                  runner decides it at run time (mpi);
+                                  "" otherwise */
     char error[256];           /* run-level failure, "" if none */
 };
 
@@ -104,11 +121,26 @@ struct runner {
     unsigned max_workers; /* 0: any number; single: 1 */
     /* NULL when usable; otherwise why not (e.g. "mpiexec not found"). */
     const char *(*unavailable)(void);
-    /* Run every task once.  0 on success (individual tasks may still have
-     * failed: see tasks[i].res.status); -1 with m->error set when the run as
-     * a whole failed. */
-    int (*run)(const struct workload *w, const struct task_data *d,
-               const struct run_options *o, struct run_measure *m);
+    /* The workers' life, in three steps, so that one pool can serve one
+     * repetition (--pool per-repetition: open, run, close) or all of a
+     * run's repetitions (persistent: open, run x N, close).
+     *  open   start the workers and make them ready (spawn_s): every page
+     *         they will use present and touched, per-worker state built.
+     *         0, or -1 with m->error set (the pool is then already gone).
+     *  run    every task once: the timed region (wall_s), task records,
+     *         worker CPU and memory of this repetition, pids.  0 on success
+     *         (individual tasks may still have failed: see
+     *         tasks[i].res.status); -1 with m->error set when the run as a
+     *         whole failed (the pool must still be closed).
+     *  close  stop and reap the workers (stop_s) and free the pool; -1 with
+     *         m->error set when a worker ended badly. */
+    int (*open)(const struct workload *w, const struct task_data *d,
+                const struct run_options *o, void **pool,
+                struct run_measure *m);
+    int (*run)(void *pool, struct run_measure *m);
+    int (*close)(void *pool, struct run_measure *m);
+    /* 1: --pool persistent is supported. */
+    int persistent;
 };
 
 /* All runners, NULL-terminated (runners/list.c, from runners/list.h). */
@@ -124,19 +156,30 @@ void runner_exec_task(const struct workload *w, void *ctx,
 /* Bind the calling thread as worker k when --bind asks for it (no-op
  * otherwise); returns 0 or -errno. */
 int runner_bind_worker(const struct run_options *o, unsigned worker);
-/* Map the task arenas into the calling process's page tables now (inputs
- * readable, outputs writable), as a worker's start-up: a forked process
- * does not inherit the page tables of shared mappings, and would otherwise
- * take a page fault per 4 KiB of data inside the timed region, which a
- * thread of the driver (whose tables are warm) never pays. */
+/* Make the task arenas present and warm in the calling process now (inputs
+ * read, outputs written), as a worker's start-up: a forked process does
+ * not inherit the page tables of shared mappings, and on a VM even a
+ * populated page costs microseconds at its first access; inside the timed
+ * region that would be a cost a thread of the driver (whose pages are
+ * warm) never pays.  See runner_prefault. */
 void runner_attach_arenas(const struct task_data *d);
-/* The same for any n bytes at p (write: map them writable). */
+/* The same for any n bytes at p (write: make them writable): populate the
+ * page tables, then touch every page once. */
 void runner_prefault(void *p, size_t n, int write);
 /* The calling process's peak RSS (VmHWM) and resident shared memory
  * (RssShmem), bytes, from /proc/self/status; 0 when unknown. */
 void runner_self_memory(uint64_t *hwm, uint64_t *shmem);
 /* The calling process's CPU time so far (getrusage RUSAGE_SELF), s. */
 void runner_self_cpu(double *user_s, double *sys_s);
+/* Reset the calling process's peak RSS (VmHWM) to its current RSS, so a
+ * later runner_self_memory gives the peak since now (clear_refs "5"). */
+void runner_reset_peak(void);
+/* The calling thread's kernel id (gettid), for the report's pids. */
+int32_t runner_tid(void);
+/* One-shot: open, run, close, with the errors of the first failing step. */
+int runner_run_once(const struct runner *r, const struct workload *w,
+                    const struct task_data *d, const struct run_options *o,
+                    struct run_measure *m);
 /* Block of tasks [*lo, *hi) for worker k of n under static scheduling. */
 void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,
                          size_t *hi);

@@ -1,25 +1,62 @@
 /* runners/single.c: every task in the calling process, in order.  The
- * baseline all speedups are measured against. */
+ * baseline all speedups are measured against.  Its "pool" is the
+ * workload's per-worker state, built before the timed region like every
+ * other runner's. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runners/runner.h"
 
-static int run(const struct workload *w, const struct task_data *d,
-               const struct run_options *o, struct run_measure *m)
+struct solo {
+    const struct workload *w;
+    const struct task_data *d;
+    void *ctx;
+};
+
+static int open_pool(const struct workload *w, const struct task_data *d,
+                     const struct run_options *o, void **pool,
+                     struct run_measure *m)
 {
     (void)o;
-    void *ctx = NULL;
-    if (w->ops->worker_init && w->ops->worker_init(w, &ctx) != 0) {
-        snprintf(m->error, sizeof m->error, "worker initialisation failed");
+    double s0 = pb_now();
+    struct solo *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(m->error, sizeof m->error, "out of memory");
         return -1;
     }
+    s->w = w, s->d = d;
+    if (w->ops->worker_init && w->ops->worker_init(w, &s->ctx) != 0) {
+        snprintf(m->error, sizeof m->error, "worker initialisation failed");
+        free(s);
+        return -1;
+    }
+    *pool = s;
+    m->spawn_s = pb_now() - s0;
+    return 0;
+}
+
+static int run(void *pool, struct run_measure *m)
+{
+    struct solo *s = pool;
+    if (m->pids)
+        m->pids[0] = (int32_t)getpid();
     double t0 = pb_now();
-    for (size_t i = 0; i < d->ntasks; i++)
-        runner_exec_task(w, ctx, d, i, t0, 0, &m->tasks[i]);
+    for (size_t i = 0; i < s->d->ntasks; i++)
+        runner_exec_task(s->w, s->ctx, s->d, i, t0, 0, &m->tasks[i]);
     m->wall_s = pb_now() - t0;
-    if (w->ops->worker_fini)
-        w->ops->worker_fini(w, ctx);
+    return 0;
+}
+
+static int close_pool(void *pool, struct run_measure *m)
+{
+    struct solo *s = pool;
+    double t = pb_now();
+    if (s->w->ops->worker_fini && s->ctx)
+        s->w->ops->worker_fini(s->w, s->ctx);
+    free(s);
+    m->stop_s = pb_now() - t;
     return 0;
 }
 
@@ -30,5 +67,8 @@ const struct runner runner_single = {
     .transfers = 1u << TRANSFER_SHARED,
     .default_transfer = TRANSFER_SHARED,
     .max_workers = 1,
+    .open = open_pool,
     .run = run,
+    .close = close_pool,
+    .persistent = 1,
 };

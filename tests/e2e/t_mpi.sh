@@ -30,6 +30,8 @@ check='(lambda run, rep, n, sched, tr: all([
     sched == "dynamic" or all(t["worker"] == max(k for k in range(n) if 7 * k // n <= t["id"])
                               for t in rep["tasks"]),
     (rep["bytes_moved"] > 0) == (tr == "copy"),
+    rep["handout"] == ("head-messages" if tr == "copy" else
+                       "static-blocks" if sched == "static" else "node-counter"),
     rep["spawn_s"] > 0, rep["wall_s"] > 0,
     rep["rss_peak_bytes"]["worker_max"] > 0]))(r["runs"][0], r["runs"][0]["repetitions"][0], N, "S", "T")'
 for wl in img pri; do

@@ -70,11 +70,16 @@ txbytes() { # bytes sent from the bridge into the worker hosts' namespaces
     echo $(($(cat /sys/class/net/pbv${id}2/statistics/tx_bytes) +
             $(cat /sys/class/net/pbv${id}3/statistics/tx_bytes)))
 }
-for tr in copy local; do
+# local+static: each worker runs its own block, no hand-out messages;
+# local (dynamic) across hosts: the head hands tasks out (no node holds
+# every worker, so there is no shared counter to take them from).
+for tr in copy local local-static; do
     out="$TMPD/$tr.json"
     before=$(txbytes)
-    timeout 60 "$PB" run "${common[@]}" "${mpi[@]}" --transfer "$tr" --output "$out" \
-        2>"$TMPD/err"
+    sched=dynamic
+    [ "$tr" = local-static ] && sched=static
+    timeout 60 "$PB" run "${common[@]}" "${mpi[@]}" --transfer "${tr%-static}" \
+        --schedule $sched --output "$out" 2>"$TMPD/err"
     rc=$?
     moved=$(($(txbytes) - before))
     eq "$tr: run ok" "0" "$rc"
@@ -82,11 +87,15 @@ for tr in copy local; do
     eq "$tr: checksum as single" "$ref" "$(jq_py "$out" 'r["runs"][0]["result"]["checksum"]')"
     eq "$tr: tasks ran on both worker hosts, and only there" "['${ns[1]}', '${ns[2]}']" \
        "$(jq_py "$out" 'sorted(set(t["host"] for t in r["runs"][0]["repetitions"][0]["tasks"]))')"
+    want=head-messages
+    [ "$tr" = local-static ] && want=static-blocks
+    eq "$tr: hand-out named in the report" "$want" \
+       "$(jq_py "$out" 'r["runs"][0]["repetitions"][0]["handout"]')"
     if [ "$tr" = copy ]; then
         eq "copy: the inputs crossed the links (${moved} bytes >= 4 MB)" True \
            "$(python3 -c "print($moved >= 4000000)")"
     else
-        eq "local: the inputs did not (${moved} bytes < 1 MB)" True \
+        eq "$tr: the inputs did not (${moved} bytes < 1 MB)" True \
            "$(python3 -c "print($moved < 1000000)")"
     fi
 done
