@@ -287,6 +287,7 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
     p->ro.transfer = t;
     p->ro.schedule = s;
     p->ro.pool = pm;
+    p->ro.pool_reps = (unsigned)(c->repeat + c->warmup);
     p->ro.hosts = c->hosts;
     p->ro.hostfile = c->hostfile;
     p->ro.launcher = c->launcher;

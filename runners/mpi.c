@@ -160,7 +160,8 @@ static int spawn(struct job *j, const struct workload *w,
     argv[argc++] = (char *)exe;
     argv[argc++] = MPI_RANK_CMD;
     struct mpi_job job = {.workload = w->ops->name, .p = w->p,
-                          .schedule = o->schedule, .transfer = o->transfer};
+                          .schedule = o->schedule, .transfer = o->transfer,
+                          .reps = j->reps};
     if (mpi_job_to_args(&job, argv, &argc, MAX_ARGS - 1, jbuf, sizeof jbuf)) {
         snprintf(j->m->error, sizeof j->m->error, "mpi: job options too long");
         return -1;
@@ -236,23 +237,32 @@ static void drain(struct job *j, double seconds)
     }
 }
 
-/* Read both pipes until they close (or a deadline passes). */
-static void drive(struct job *j)
+enum until { UNTIL_READY, UNTIL_END_OF_REP, UNTIL_CLOSED };
+
+/* Read both pipes until `until` is reached, or they close, or something
+ * goes wrong (j->bad, a failure line, a dead rank), or a deadline passes.
+ * Lines already buffered are handled first: a persistent job may have
+ * printed the next repetition's results while the driver was busy. */
+static void drive(struct job *j, enum until until)
 {
     const double start_limit = start_timeout();
     double exit_deadline = 0;
-    while (j->out.fd >= 0 || j->err.fd >= 0) {
+    mpi_lines(j, &j->out, 1);
+    for (;;) {
+        if (j->bad || (until == UNTIL_READY && (j->ready || j->fail_msg[0])) ||
+            (until == UNTIL_END_OF_REP && j->ended))
+            return;
+        if (j->out.fd < 0 && j->err.fd < 0)
+            return;
         struct pollfd pf[2] = {{.fd = j->out.fd, .events = POLLIN},
                                {.fd = j->err.fd, .events = POLLIN}};
         int r = poll(pf, 2, 100);
         if (r < 0 && errno != EINTR)
-            break;
+            return;
         if (pf[0].revents)
             mpi_pump(j, &j->out, 1);
         if (pf[1].revents)
             mpi_pump(j, &j->err, 0);
-        if (j->bad)
-            break;
         double now = pb_now();
         if (!j->ready && !j->fail_msg[0] && now - j->t_exec > start_limit) {
             snprintf(j->m->error, sizeof j->m->error,
@@ -260,121 +270,157 @@ static void drive(struct job *j)
                      "host reachable by the launcher? see "
                      "PARBENCH_MPI_START_TIMEOUT)", start_limit);
             j->bad = 1;
-            break;
+            return;
         }
         /* The pipes normally close when mpiexec exits.  Grace periods for
          * the cases where they do not: the results are complete but
          * mpiexec lingers; a rank died and Hydra has not stopped the job (a
          * rank that exits across hosts can leave the rest waiting); mpiexec
          * is gone but a stray process still holds a pipe. */
-        if (!exit_deadline && (j->ended || j->died_rank >= 0 || exited(j, 0)))
-            exit_deadline = now + (j->ended ? EXIT_GRACE_S
+        int done_all = until == UNTIL_CLOSED && j->reps_done == j->reps;
+        if (!exit_deadline && (done_all || j->died_rank >= 0 || exited(j, 0)))
+            exit_deadline = now + (done_all ? EXIT_GRACE_S
                                    : j->died_rank >= 0 ? DIED_GRACE_S : 1.0);
         if (exit_deadline && now > exit_deadline)
-            break;
+            return;
     }
 }
 
-static int run_job(const struct workload *w, const struct task_data *d,
-                   const struct run_options *o, struct run_measure *m)
+/* The job failed: stop it, collect what it said, and say why in m. */
+static void fail_job(struct job *j)
 {
-    struct job j = {.d = d, .m = m, .nranks = o->workers + 1,
-                    .died_rank = -1};
-    j.out.fd = j.err.fd = -1;
-    j.seen = calloc(d->ntasks ? d->ntasks : 1, 1);
-    j.use = calloc(j.nranks, sizeof *j.use);
-    j.rank = calloc(j.nranks, sizeof *j.rank);
-    int rc = -1;
+    if (!exited(j, 0))
+        terminate(j);
+    drain(j, 1.0);
+    if (!j->bad)
+        mpi_describe_failure(j);
+    j->bad = 1;
+}
+
+static void free_job(struct job *j)
+{
+    if (j->pid > 0 && !j->reaped)
+        terminate(j);
+    for (struct linebuf *b = &j->out; b; b = b == &j->out ? &j->err : NULL) {
+        if (b->fd >= 0)
+            close(b->fd);
+        free(b->buf);
+    }
+    free(j->seen), free(j->use), free(j->rank);
+    free(j);
+}
+
+/* A job is the pool: mpiexec and its ranks, started once (open), running
+ * one repetition per run, ending after its last (close).  With --pool
+ * per-repetition each repetition has a job of its own. */
+static int open_pool(const struct workload *w, const struct task_data *d,
+                     const struct run_options *o, void **pool,
+                     struct run_measure *m)
+{
+    struct job *j = calloc(1, sizeof *j);
+    if (!j) {
+        snprintf(m->error, sizeof m->error, "out of memory for the mpi job");
+        return -1;
+    }
+    *j = (struct job){.d = d, .m = m, .nranks = o->workers + 1,
+                      .died_rank = -1,
+                      .reps = o->pool == POOL_PERSISTENT && o->pool_reps
+                                  ? o->pool_reps : 1};
+    j->out.fd = j->err.fd = -1;
+    j->seen = calloc(d->ntasks ? d->ntasks : 1, 1);
+    j->use = calloc(j->nranks, sizeof *j->use);
+    j->rank = calloc(j->nranks, sizeof *j->rank);
+    if (!j->seen || !j->use || !j->rank) {
+        snprintf(m->error, sizeof m->error, "out of memory for the mpi job");
+        free_job(j);
+        return -1;
+    }
+    if (spawn(j, w, o) != 0) {
+        free_job(j);
+        return -1;
+    }
+    drive(j, UNTIL_READY);
+    if (j->ready)
+        m->spawn_s = j->t_ready - j->t_exec;
+    if (!j->ready || j->bad) {
+        fail_job(j);
+        free_job(j);
+        return -1;
+    }
+    *pool = j;
+    return 0;
+}
+
+static int run(void *pool, struct run_measure *m)
+{
+    struct job *j = pool;
+    const struct task_data *d = j->d;
+    j->m = m;
     m->workers_are_processes = 1;
     for (size_t i = 0; i < d->ntasks; i++) {
         m->tasks[i].res.status = -1;
         snprintf(m->tasks[i].res.error, sizeof m->tasks[i].res.error,
                  "not run: the mpi job failed");
     }
-    if (!j.seen || !j.use || !j.rank) {
-        snprintf(m->error, sizeof m->error, "out of memory for the mpi job");
-        goto out;
-    }
-    if (spawn(&j, w, o) != 0)
-        goto out;
-    drive(&j);
-    int complete = !j.bad && j.ended && j.have_d && !j.fail_msg[0] &&
-                   j.ntasks_seen == d->ntasks && j.nuse == j.nranks;
-    if (complete) {
-        /* Results are in: give mpiexec its grace period to exit cleanly. */
-        for (double until = pb_now() + EXIT_GRACE_S;
-             !exited(&j, 0) && pb_now() < until;)
-            usleep(5000);
-    }
-    if (!exited(&j, 0))
-        terminate(&j);
-    drain(&j, 1.0);
-    if (complete && WIFEXITED(j.status) && WEXITSTATUS(j.status) == 0) {
-        rc = 0;
-    } else if (!j.bad) {
-        mpi_describe_failure(&j);
-    }
-    if (j.ready)
-        m->spawn_s = j.t_ready - j.t_exec;
-    for (unsigned k = 1; m->pids && k < j.nranks; k++)
-        m->pids[k - 1] = j.rank[k].pid;
-    if (j.have_d) {
-        m->wall_s = j.wall;
-        m->bytes_moved = j.moved;
-    }
-    for (unsigned k = 0; k < j.nranks && j.nuse == j.nranks; k++) {
-        m->workers_user_s += j.use[k].user_s;
-        m->workers_sys_s += j.use[k].sys_s;
-        m->rss_workers_sum += j.use[k].maxrss_bytes;
-        if (k > 0 && j.use[k].maxrss_bytes > m->rss_worker_max)
-            m->rss_worker_max = j.use[k].maxrss_bytes;
-    }
-out:
-    if (j.pid > 0 && !j.reaped)
-        terminate(&j);
-    for (struct linebuf *b = &j.out; b; b = b == &j.out ? &j.err : NULL) {
-        if (b->fd >= 0)
-            close(b->fd);
-        free(b->buf);
-    }
-    free(j.seen), free(j.use), free(j.rank);
-    return rc;
-}
-
-/* One mpi job is one repetition: mpiexec starts the ranks, they run the
- * tasks and end.  So the pool only remembers what to launch, and run
- * launches it (its start-up is spawn_s, reported per repetition). */
-struct mpi_pool {
-    const struct workload *w;
-    const struct task_data *d;
-    const struct run_options *o;
-};
-
-static int open_pool(const struct workload *w, const struct task_data *d,
-                     const struct run_options *o, void **pool,
-                     struct run_measure *m)
-{
-    struct mpi_pool *p = malloc(sizeof *p);
-    if (!p) {
-        snprintf(m->error, sizeof m->error, "out of memory");
+    for (unsigned k = 1; m->pids && k < j->nranks; k++)
+        m->pids[k - 1] = j->rank[k].pid;
+    snprintf(m->handout, sizeof m->handout, "%s", j->handout);
+    if (j->bad || j->reps_done >= j->reps) {
+        snprintf(m->error, sizeof m->error, "mpi: the job has no "
+                 "repetition left");
         return -1;
     }
-    *p = (struct mpi_pool){w, d, o};
-    *pool = p;
+    memset(j->seen, 0, d->ntasks ? d->ntasks : 1);
+    j->ntasks_seen = 0, j->nuse = 0, j->have_d = 0, j->ended = 0;
+    drive(j, UNTIL_END_OF_REP);
+    int complete = !j->bad && j->ended && j->have_d && !j->fail_msg[0] &&
+                   j->ntasks_seen == d->ntasks && j->nuse == j->nranks;
+    if (!complete) {
+        fail_job(j);
+        return -1;
+    }
+    j->reps_done++;
+    m->wall_s = j->wall;
+    m->bytes_moved = j->moved;
+    for (unsigned k = 0; k < j->nranks; k++) {
+        m->workers_user_s += j->use[k].user_s;
+        m->workers_sys_s += j->use[k].sys_s;
+        m->rss_workers_sum += j->use[k].maxrss_bytes;
+        if (k > 0 && j->use[k].maxrss_bytes > m->rss_worker_max)
+            m->rss_worker_max = j->use[k].maxrss_bytes;
+    }
     return 0;
-}
-
-static int run(void *pool, struct run_measure *m)
-{
-    struct mpi_pool *p = pool;
-    return run_job(p->w, p->d, p->o, m);
 }
 
 static int close_pool(void *pool, struct run_measure *m)
 {
-    (void)m;
-    free(pool);
-    return 0;
+    struct job *j = pool;
+    j->m = m;
+    double t = pb_now();
+    int rc = 0;
+    if (!j->bad) {
+        if (j->reps_done < j->reps) {
+            /* The driver stopped early (a failed repetition): the ranks
+             * would go on with the rest; stop them. */
+            j->stopping = 1;
+            terminate(j);
+        } else {
+            drive(j, UNTIL_CLOSED);
+            for (double until = pb_now() + EXIT_GRACE_S;
+                 !exited(j, 0) && pb_now() < until;)
+                usleep(5000);
+            if (!exited(j, 0))
+                terminate(j);
+            drain(j, 1.0);
+            if (!(WIFEXITED(j->status) && WEXITSTATUS(j->status) == 0)) {
+                mpi_describe_failure(j);
+                rc = -1;
+            }
+        }
+    }
+    free_job(j);
+    m->stop_s = pb_now() - t;
+    return rc;
 }
 
 const struct runner runner_mpi = {
@@ -388,4 +434,5 @@ const struct runner runner_mpi = {
     .open = open_pool,
     .run = run,
     .close = close_pool,
+    .persistent = 1,
 };

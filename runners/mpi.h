@@ -25,7 +25,9 @@
  *      PBMPI D <wall_s> <bytes_moved>   timed region over
  *      PBMPI T <task> <hex task_record> one per task
  *      PBMPI U <rank> <hex mpi_usage>   one per rank, head included
- *      PBMPI E                          end: everything above was sent
+ *      PBMPI E                          end of a repetition: everything
+ *                                       above was sent (D, T, U and E come
+ *                                       once per repetition)
  *
  *    and on standard error, from a rank's watcher (see mpi_rank.c):
  *
@@ -49,13 +51,17 @@ struct mpi_job {
                              iterations already calibrated) */
     enum schedule schedule;
     enum transfer transfer; /* TRANSFER_LOCAL or TRANSFER_COPY */
+    unsigned reps;          /* repetitions the ranks run (>= 1): 1 per job
+                               with --pool per-repetition, the warm-up and
+                               every measured one with persistent */
 };
 
 /* What each rank measured of itself, sent to the head at the end. */
 struct mpi_usage {
     double user_s, sys_s;  /* getrusage(RUSAGE_SELF) over the timed region:
                               from "go" to the rank's last message */
-    uint64_t maxrss_bytes; /* ru_maxrss, whole life of the rank */
+    uint64_t maxrss_bytes; /* peak RSS over the repetition: VmHWM, reset
+                              when the repetition starts */
 };
 
 /* Append the job as mpi-rank options to argv[*argc...]: at most cap

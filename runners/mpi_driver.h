@@ -16,7 +16,8 @@ struct linebuf {
     size_t len, cap;
 };
 
-/* One mpi job (one repetition), as the driver sees it. */
+/* One mpi job (one repetition, or all of them with --pool persistent), as
+ * the driver sees it.  The per-repetition fields are reset by each run. */
 struct job {
     const struct task_data *d;
     struct run_measure *m;
@@ -26,7 +27,9 @@ struct job {
     struct rusage ru;
     struct linebuf out, err;  /* mpiexec's standard output and error */
     double t_exec, t_ready;   /* pb_now() at fork and at the R line */
-    int ready, ended;         /* R and E lines seen */
+    int ready, ended;         /* R line seen; E line of this repetition */
+    unsigned reps, reps_done; /* repetitions the ranks run; finished */
+    char handout[32];         /* the H line */
     int bad;                  /* the driver gave up; m->error says why */
     int stopping;             /* we are killing it: keep Hydra's noise quiet */
     size_t ntasks_seen;       /* distinct T lines */
@@ -53,6 +56,9 @@ struct job {
  * its standard error otherwise) and handle every complete line; 0 at EOF
  * (b->fd is then closed and -1), 1 otherwise. */
 int mpi_pump(struct job *j, struct linebuf *b, int results);
+/* Handle the complete lines already in b, stopping after an E line (the
+ * next repetition's lines stay for the next run). */
+void mpi_lines(struct job *j, struct linebuf *b, int results);
 /* Put into j->m->error what went wrong, from what the job printed. */
 void mpi_describe_failure(struct job *j);
 

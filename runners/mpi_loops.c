@@ -250,9 +250,14 @@ void mpi_worker_local(struct rank *r)
         for (size_t i = r->lo; i < r->hi; i++)
             run_kept(r, i, &k);
     } else {
+        /* The counter is never reset (a reset would race with a worker
+         * still taking its last index): every repetition takes nt indices
+         * and each of the node's workers one more, past the end, so
+         * repetition k starts at k * (nt + workers). */
+        uint64_t base = (uint64_t)r->rep * (r->nt + (uint64_t)r->info.node_workers);
         uint64_t i;
         while ((i = atomic_fetch_add_explicit(r->counter, 1,
-                                              memory_order_relaxed)) < r->nt &&
+                                              memory_order_relaxed) - base) < r->nt &&
                k < r->ndone_cap)
             run_kept(r, (size_t)i, &k);
     }

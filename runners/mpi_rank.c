@@ -274,6 +274,24 @@ static double tv(struct timeval t)
     return (double)t.tv_sec + (double)t.tv_usec * 1e-6;
 }
 
+static const char *const handout_names[] = {"head-messages", "static-blocks",
+                                            "node-counter"};
+
+/* No hand-out messages where none are needed: local data under static, or
+ * under dynamic when one node's shared counter reaches every worker. */
+static int32_t choose_handout(const struct rank *r,
+                              const struct rank_info *infos)
+{
+    if (r->job.transfer != TRANSFER_LOCAL)
+        return HANDOUT_MESSAGES;
+    if (r->job.schedule == SCHED_STATIC)
+        return HANDOUT_BLOCKS;
+    for (int k = 1; k < r->size; k++)
+        if (infos[k].node_workers != (int32_t)r->nworkers)
+            return HANDOUT_MESSAGES;
+    return HANDOUT_COUNTER;
+}
+
 int mpi_rank_main(int argc, char **argv)
 {
     if (!getenv("PMI_RANK") || !getenv("PMI_SIZE")) {
@@ -356,48 +374,17 @@ int mpi_rank_main(int argc, char **argv)
                 go.go = 0;
             }
         }
-        /* No hand-out messages where none are needed: local data under
-         * static, or under dynamic when one node's counter reaches every
-         * worker. */
-        go.handout = HANDOUT_MESSAGES;
-        if (r->job.transfer == TRANSFER_LOCAL) {
-            int one_node = 1;
-            for (int k = 1; k < r->size; k++)
-                one_node &= infos[k].node_workers == (int32_t)r->nworkers;
-            if (r->job.schedule == SCHED_STATIC)
-                go.handout = HANDOUT_BLOCKS;
-            else if (one_node)
-                go.handout = HANDOUT_COUNTER;
-        }
-        static const char *const names[] = {"head-messages", "static-blocks",
-                                            "node-counter"};
+        go.handout = choose_handout(r, infos);
         if (go.go)
             fprintf(out, MPI_LINE_TAG "H %s\n" MPI_LINE_TAG "R\n",
-                    names[go.handout]);
+                    handout_names[go.handout]);
         fflush(out);
         memcpy(go.host, r->host, sizeof go.host);
-        go.t0 = r->t0 = pb_now();
     }
-    MPI_Ibcast(&go, sizeof go, MPI_BYTE, 0, COMM, &req);
-    mpi_wait(&req, NULL);
-    r->handout = (enum handout)go.handout;
-    if (r->rank != 0) {
-        /* CLOCK_MONOTONIC is shared by a host's processes: there the
-         * head's start is exact.  Elsewhere, when "go" arrived. */
-        r->t0 = strcmp(go.host, r->host) == 0 ? go.t0 : pb_now();
-    }
-
-    /* CPU is counted over the timed region only: start-up (MPI_Init,
-     * setup, input placement) happens once per repetition and would swamp
-     * short runs; it is what spawn_s measures. */
-    struct rusage ru0, ru;
-    getrusage(RUSAGE_SELF, &ru0);
     struct head h = {.r = r};
-    double wall = 0;
     struct mpi_usage *use = NULL;
-    if (r->rank == 0)
+    if (r->rank == 0 && go.go) {
         use = calloc((size_t)r->size, sizeof *use);
-    if (go.go && r->rank == 0) {
         h.recs = calloc(r->nt ? r->nt : 1, sizeof *h.recs);
         h.inflight = calloc((size_t)r->size, sizeof *h.inflight);
         h.blo = calloc((size_t)r->size, sizeof *h.blo);
@@ -407,34 +394,65 @@ int mpi_rank_main(int argc, char **argv)
             fflush(out);
             MPI_Abort(COMM, 3);
         }
-        wall = r->handout == HANDOUT_MESSAGES ? mpi_head_loop(&h)
-                                              : mpi_head_collect(&h);
-    } else if (go.go) {
-        if (r->handout == HANDOUT_MESSAGES)
+    }
+    /* One timed region per repetition, all on these same ranks: one with
+     * --pool per-repetition, the warm-up and every measured one with
+     * persistent.  "go" carries the head's clock each time. */
+    for (unsigned rep = 0; rep < r->job.reps; rep++) {
+        if (r->rank == 0)
+            go.t0 = r->t0 = pb_now();
+        MPI_Ibcast(&go, sizeof go, MPI_BYTE, 0, COMM, &req);
+        mpi_wait(&req, NULL);
+        if (!go.go)
+            break;
+        r->handout = (enum handout)go.handout;
+        r->rep = rep;
+        if (r->rank != 0) {
+            /* CLOCK_MONOTONIC is shared by a host's processes: there the
+             * head's start is exact.  Elsewhere, when "go" arrived. */
+            r->t0 = strcmp(go.host, r->host) == 0 ? go.t0 : pb_now();
+        }
+        /* CPU and peak memory are this repetition's: start-up (MPI_Init,
+         * setup, input placement) is what spawn_s measures. */
+        runner_reset_peak();
+        struct rusage ru0, ru;
+        getrusage(RUSAGE_SELF, &ru0);
+        double wall = 0;
+        if (r->rank == 0) {
+            h.next = 0;
+            wall = r->handout == HANDOUT_MESSAGES ? mpi_head_loop(&h)
+                                                  : mpi_head_collect(&h);
+        } else if (r->handout == HANDOUT_MESSAGES) {
             mpi_worker_loop(r);
-        else
+        } else {
             mpi_worker_local(r);
+        }
+        getrusage(RUSAGE_SELF, &ru);
+        uint64_t hwm, shmem;
+        runner_self_memory(&hwm, &shmem);
+        struct mpi_usage mine = {tv(ru.ru_utime) - tv(ru0.ru_utime),
+                                 tv(ru.ru_stime) - tv(ru0.ru_stime),
+                                 hwm ? hwm : (uint64_t)ru.ru_maxrss * 1024u};
+        if (r->rank == 0) {
+            use[0] = mine;
+            for (int got = 1; got < r->size; got++) {
+                struct mpi_usage u;
+                MPI_Status st;
+                MPI_Irecv(&u, sizeof u, MPI_BYTE, MPI_ANY_SOURCE, TAG_USAGE,
+                          COMM, &req);
+                mpi_wait(&req, &st);
+                use[st.MPI_SOURCE] = u;
+            }
+            mpi_head_report(out, &h, wall, use);
+            fflush(out);
+        } else {
+            MPI_Send(&mine, sizeof mine, MPI_BYTE, 0, TAG_USAGE, COMM);
+        }
     }
 
-    /* What this rank cost, gathered at the head. */
     if (r->ctx && r->w.ops->worker_fini)
         r->w.ops->worker_fini(&r->w, r->ctx);
-    getrusage(RUSAGE_SELF, &ru);
-    struct mpi_usage mine = {tv(ru.ru_utime) - tv(ru0.ru_utime),
-                             tv(ru.ru_stime) - tv(ru0.ru_stime),
-                             (uint64_t)ru.ru_maxrss * 1024u};
     if (r->rank == 0) {
-        use[0] = mine;
-        for (int got = 1; got < r->size; got++) {
-            struct mpi_usage u;
-            MPI_Status st;
-            MPI_Irecv(&u, sizeof u, MPI_BYTE, MPI_ANY_SOURCE, TAG_USAGE, COMM,
-                      &req);
-            mpi_wait(&req, &st);
-            use[st.MPI_SOURCE] = u;
-        }
-        if (go.go)
-            mpi_head_report(out, &h, wall, use);
         fflush(out);
         /* Goodbye, synchronously: each send completes once that worker has
          * taken it, so when the last one has, nothing is left in flight. */
@@ -445,7 +463,6 @@ int mpi_rank_main(int argc, char **argv)
                 break; /* its acknowledgement is lost: leave anyway */
         }
     } else {
-        MPI_Send(&mine, sizeof mine, MPI_BYTE, 0, TAG_USAGE, COMM);
         MPI_Irecv(NULL, 0, MPI_BYTE, 0, TAG_BYE, COMM, &req);
         mpi_wait(&req, NULL);
     }

@@ -78,6 +78,7 @@ struct rank {
     struct done_rec *done;     /* records kept until the end: [ndone_cap] */
     size_t ndone_cap;
     enum handout handout;      /* as the head decided */
+    unsigned rep;              /* the repetition running, from 0 */
     double t0;         /* start of the timed region, this rank's clock */
     char host[PB_HOST_MAX];
     struct rank_info info;

@@ -57,7 +57,7 @@ static void on_result_line(struct job *j, char *line)
         snprintf(j->fail_msg, sizeof j->fail_msg, "%s", p);
         return;
     case 'H':
-        snprintf(j->m->handout, sizeof j->m->handout, "%s", p);
+        snprintf(j->handout, sizeof j->handout, "%s", p);
         return;
     case 'R':
         j->ready = 1;
@@ -142,11 +142,37 @@ static void on_error_line(struct job *j, char *line)
     snprintf(j->last_err, sizeof j->last_err, "%s", line);
 }
 
+static void on_line(struct job *j, char *line, int results)
+{
+    /* Hydra prints its banner on standard output: anything there that is
+     * not a result line is handled like standard error. */
+    if (results && is_result(line))
+        on_result_line(j, line);
+    else
+        on_error_line(j, line);
+}
+
+void mpi_lines(struct job *j, struct linebuf *b, int results)
+{
+    size_t start = 0;
+    for (size_t k = 0; k < b->len && !(results && j->ended); k++) {
+        if (b->buf[k] != '\n')
+            continue;
+        b->buf[k] = 0;
+        on_line(j, b->buf + start, results);
+        start = k + 1;
+    }
+    memmove(b->buf, b->buf + start, b->len - start);
+    b->len -= start;
+}
+
 /* Read what is there; 0 at EOF, 1 otherwise. */
 int mpi_pump(struct job *j, struct linebuf *b, int results)
 {
     if (b->cap - b->len < 4096) {
         size_t cap = b->cap ? 2 * b->cap : 65536;
+        while (cap - b->len < 4096)
+            cap *= 2;
         char *nb = realloc(b->buf, cap);
         if (!nb) {
             if (!j->bad)
@@ -163,35 +189,18 @@ int mpi_pump(struct job *j, struct linebuf *b, int results)
     if (r < 0 && (errno == EINTR || errno == EAGAIN))
         return 1;
     if (r <= 0) {
-        if (b->len) { /* a last line without its newline */
-            b->buf[b->len] = 0;
-            if (results && is_result(b->buf))
-                on_result_line(j, b->buf);
-            else
-                on_error_line(j, b->buf);
+        mpi_lines(j, b, results);
+        if (b->len && !(results && j->ended)) {
+            b->buf[b->len] = 0; /* a last line without its newline */
+            on_line(j, b->buf, results);
+            b->len = 0;
         }
-        b->len = 0;
         close(b->fd);
         b->fd = -1;
         return 0;
     }
     b->len += (size_t)r;
-    size_t start = 0;
-    for (size_t k = b->len - (size_t)r; k < b->len; k++) {
-        if (b->buf[k] != '\n')
-            continue;
-        b->buf[k] = 0;
-        char *line = b->buf + start;
-        /* Hydra prints its banner on standard output: anything there
-         * that is not a result line is handled like standard error. */
-        if (results && is_result(line))
-            on_result_line(j, line);
-        else
-            on_error_line(j, line);
-        start = k + 1;
-    }
-    memmove(b->buf, b->buf + start, b->len - start);
-    b->len -= start;
+    mpi_lines(j, b, results);
     return 1;
 }
 

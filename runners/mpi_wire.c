@@ -78,7 +78,9 @@ int mpi_job_to_args(const struct mpi_job *j, char **argv, int *argc, int cap,
                     char *buf, size_t buflen)
 {
     size_t used = 0;
-    if (push(argv, argc, cap, "--workload") ||
+    char *reps = put(buf, buflen, &used, "%u", j->reps ? j->reps : 1);
+    if (!reps || push(argv, argc, cap, "--reps") || push(argv, argc, cap, reps) ||
+        push(argv, argc, cap, "--workload") ||
         push(argv, argc, cap, (char *)j->workload) ||
         push(argv, argc, cap, "--schedule") ||
         push(argv, argc, cap, (char *)sched_names[j->schedule]) ||
@@ -130,6 +132,7 @@ int mpi_job_from_args(struct mpi_job *j, int argc, char **argv, char *err,
 {
     memset(j, 0, sizeof *j);
     j->transfer = TRANSFER_LOCAL;
+    j->reps = 1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
@@ -139,6 +142,14 @@ int mpi_job_from_args(struct mpi_job *j, int argc, char **argv, char *err,
         const char *name = a + 2, *val = argv[++i];
         if (!strcmp(name, "workload")) {
             j->workload = val;
+            continue;
+        }
+        if (!strcmp(name, "reps")) {
+            char *end;
+            unsigned long v = strtoul(val, &end, 10);
+            if (end == val || *end || v < 1 || v > 1000000)
+                return bad(err, errlen, name, val);
+            j->reps = (unsigned)v;
             continue;
         }
         if (!strcmp(name, "schedule")) {

@@ -43,6 +43,9 @@ struct run_options {
     enum transfer transfer;  /* never TRANSFER_DEFAULT once bench resolved it */
     enum schedule schedule;
     enum pool_mode pool;
+    unsigned pool_reps;      /* persistent: the repetitions (warm-up and
+                                measured) the pool will run, for runners
+                                that must know in advance (mpi) */
     const char *self_exe;    /* absolute path of the parbench binary */
     /* mpi only (issue 4) */
     const char *hosts;       /* "h1:2,h2:2" or NULL */

@@ -31,6 +31,31 @@ for cfg in "single 1 shared" "pthreads 3 shared" "fork 2 shared" "fork 3 copy"; 
     eq "$name persistent: report shape" True "$(jq_py "$out" "${shape//N/$2}")"
 done
 
+# mpi: the same ranks for every repetition, and each hand-out mode reset
+# between them (the node counter is never reset: each repetition starts
+# further on).
+if command -v mpiexec >/dev/null; then
+    for sched in dynamic static; do
+        for tr in local copy; do
+            name="mpi-$sched-$tr"
+            out="$TMPD/$name.json"
+            ok "$name persistent: runs" "$PB" run --quiet --repeat 3 --warmup 1 "${IMG[@]}" \
+                --runner mpi --workers 2 --schedule $sched --transfer $tr --pool persistent \
+                --output "$out"
+            eq "$name persistent: checksum as single" "$ref" \
+               "$(jq_py "$out" 'r["runs"][0]["result"]["checksum"]')"
+            eq "$name persistent: every repetition on the pool's ranks" True \
+               "$(jq_py "$out" "$same_pids")"
+            eq "$name persistent: report shape" True "$(jq_py "$out" "${shape//N/2}")"
+            eq "$name persistent: every task ran in every repetition" True \
+               "$(jq_py "$out" 'all(len(rep["tasks"]) == 9 and all("error" not in t for t in rep["tasks"])
+                                    for rep in r["runs"][0]["repetitions"])')"
+        done
+    done
+else
+    skip "mpi persistent pool" "mpiexec is not installed"
+fi
+
 # Per repetition: new workers each time, start-up in every repetition.
 for tr in shared copy; do
     out="$TMPD/per-$tr.json"

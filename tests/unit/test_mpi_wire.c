@@ -12,7 +12,7 @@
 static struct mpi_job sample(void)
 {
     struct mpi_job j = {.workload = "image", .schedule = SCHED_STATIC,
-                        .transfer = TRANSFER_COPY};
+                        .transfer = TRANSFER_COPY, .reps = 37};
     j.p = (struct wl_params){
         .seed = 0xfedcba9876543210ull, .tasks = 123456,
         .size_bytes = 1ull << 40,
@@ -35,6 +35,7 @@ START_TEST(job_round_trip)
     ck_assert_str_eq(out.workload, "image");
     ck_assert_int_eq(out.schedule, SCHED_STATIC);
     ck_assert_int_eq(out.transfer, TRANSFER_COPY);
+    ck_assert_uint_eq(out.reps, 37);
     ck_assert(out.p.seed == in.p.seed);
     ck_assert(out.p.tasks == in.p.tasks);
     ck_assert(out.p.size_bytes == in.p.size_bytes);
@@ -60,6 +61,10 @@ START_TEST(job_defaults_and_errors)
     ck_assert_int_eq(mpi_job_from_args(&j, 2, ok, err, sizeof err), 0);
     ck_assert_int_eq(j.transfer, TRANSFER_LOCAL);
     ck_assert_int_eq(j.schedule, SCHED_DYNAMIC);
+    ck_assert_uint_eq(j.reps, 1);
+    char *zero[] = {"--workload", "prime", "--reps", "0"};
+    ck_assert_int_ne(mpi_job_from_args(&j, 4, zero, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "--reps"));
     char *none[] = {"--seed", "1"};
     ck_assert_int_ne(mpi_job_from_args(&j, 2, none, err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "--workload"));
