@@ -38,7 +38,7 @@
 #endif
 
 /* Radii up to this get fully unrolled loops; larger ones use blocks. */
-#define FIX_RMAX 10
+#define FIX_RMAX IMG_FIX_RMAX
 /* The radii with unrolled 16-bit loops (complexity 1 to 4); keep in step
  * with the switches in h_row() and v_row(). */
 static int unrolled(int r)
@@ -173,9 +173,7 @@ void img_ws_destroy(struct img_ws *ws)
     free(ws);
 }
 
-/* Columns [0, *xl) and [*xr, width) are border columns (some tap falls
- * outside the row); [*xl, *xr) is the interior. */
-static void border_split(int width, int r, int *xl, int *xr)
+void img_border_split(int width, int r, int *xl, int *xr)
 {
     *xl = r < width ? r : width;
     *xr = width - r > *xl ? width - r : *xl;
@@ -184,7 +182,7 @@ static void border_split(int width, int r, int *xl, int *xr)
 static void build_btab(struct img_ws *ws, int width, int k)
 {
     int r = (k - 1) / 2, xl, xr, b = 0;
-    border_split(width, r, &xl, &xr);
+    img_border_split(width, r, &xl, &xr);
     for (int x = 0; x < width; x++) {
         if (x == xl)
             x = xr;
@@ -290,7 +288,12 @@ static void h_row(const uint8_t *src, uint16_t *dst, int width, int x0,
                   int x1, const struct img_kernel *kr, const int32_t *btab)
 {
     int k = kr->k, r = kr->r, xl, xr;
-    border_split(width, r, &xl, &xr);
+    const struct img_simd_ops *ops = img_simd();
+    if (ops && unrolled(r)) {
+        img_h_row_split(src, dst, width, x0, x1, kr, btab, ops);
+        return;
+    }
+    img_border_split(width, r, &xl, &xr);
     const int shift = unrolled(r) ? 9 : 8;
     for (int x = x0; x < x1 && x < xl; x++)
         h_border(src, dst + 3 * (x - x0), btab + (size_t)x * k, kr, shift);
@@ -383,6 +386,11 @@ IMG_CLONES static void v_generic(const uint16_t *const *rows,
 static void v_row(const uint16_t *const *rows, uint8_t *d, ptrdiff_t n,
                   const struct img_kernel *kr)
 {
+    const struct img_simd_ops *ops = img_simd();
+    if (ops && unrolled(kr->r)) {
+        img_v_row_split(rows, d, n, kr, ops);
+        return;
+    }
     switch (kr->r) {
     case 2: v_r2(rows, d, n, kr->wq); break;
     case 5: v_r5(rows, d, n, kr->wq); break;
@@ -393,6 +401,21 @@ static void v_row(const uint16_t *const *rows, uint8_t *d, ptrdiff_t n,
 }
 
 /* ------------------------------------------------------------------ blur */
+
+/* Source rows are read PREFETCH_ROWS ahead of the horizontal pass.  With
+ * strips, each row is read in pieces one image row apart, a stride the
+ * hardware prefetchers follow poorly: profiles showed the horizontal pass
+ * stalled on its first loads of every row. */
+#define PREFETCH_ROWS 4
+
+static void prefetch_span(const uint8_t *row, int x0, int x1, int r,
+                          int width)
+{
+    int a = x0 - r > 0 ? x0 - r : 0, b = x1 + r < width ? x1 + r : width;
+    for (ptrdiff_t i = 3 * (ptrdiff_t)a; i < 3 * (ptrdiff_t)b; i += 64)
+        __builtin_prefetch(row + i);
+    __builtin_prefetch(row + 3 * (ptrdiff_t)b - 1);
+}
 
 void img_blur_separable(const uint8_t *in, uint8_t *out, int width,
                         int height, const struct img_kernel *kr,
@@ -423,6 +446,9 @@ void img_blur_separable(const uint8_t *in, uint8_t *out, int width,
                 int slot = s % k;
                 uint16_t *ring_row = ws->ring + (size_t)slot * ws->stride;
                 if (ws->tag[slot] != s) {
+                    if (s + PREFETCH_ROWS < height)
+                        prefetch_span(in + (size_t)(s + PREFETCH_ROWS) * rb,
+                                      x0, x1, r, width);
                     h_row(in + (size_t)s * rb, ring_row, width, x0, x1, kr,
                           ws->btab);
                     ws->tag[slot] = s;

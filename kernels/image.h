@@ -144,6 +144,38 @@ int img_task_dims(const struct workload *w, size_t i, int *width,
 int img_write_ppm(const char *path, const uint8_t *rgb, int width,
                   int height);
 
+/* ---- internal to kernels/image*.c: the explicit-SIMD blur passes
+ * (kernels/image_simd.c).  Radii up to IMG_FIX_RMAX with a slot (2, 5, 7,
+ * 10) have 16-bit fixed-point loops; the SIMD builds keep ring rows in a
+ * "split" layout (per block of 2 * lanes bytes: even bytes, then odd). */
+#define IMG_FIX_RMAX 10
+struct img_simd_ops {
+    int lanes; /* 16-bit lanes per vector: 16 (AVX2) or 8 (SSE2) */
+    void (*h[4])(const uint8_t *s, uint16_t *d, ptrdiff_t nblk,
+                 const uint16_t *wq);
+    void (*v[4])(const uint16_t *const *rows, uint8_t *o, ptrdiff_t nblk,
+                 const uint16_t *wq);
+};
+/* The build in use (NULL: the portable scalar loops), its name, and, for
+ * tests and benchmarks, a way to choose: "auto", "avx2", "sse2" or
+ * "scalar"; 0, or -ENOTSUP when this CPU or build lacks it.  Not
+ * thread-safe: call it only while no blur runs. */
+const struct img_simd_ops *img_simd(void);
+const char *img_simd_name(void);
+int img_simd_force(const char *name);
+/* Index into img_simd_ops.h/v for radius r, or -1. */
+int img_simd_slot(int r);
+/* Columns [0, *xl) and [*xr, width) are border columns (some tap falls
+ * outside the row); [*xl, *xr) is the interior. */
+void img_border_split(int width, int r, int *xl, int *xr);
+/* One strip row through the SIMD passes (split-layout ring rows). */
+void img_h_row_split(const uint8_t *src, uint16_t *dst, int width, int x0,
+                     int x1, const struct img_kernel *kr,
+                     const int32_t *btab, const struct img_simd_ops *ops);
+void img_v_row_split(const uint16_t *const *rows, uint8_t *o, ptrdiff_t n,
+                     const struct img_kernel *kr,
+                     const struct img_simd_ops *ops);
+
 /* For kernels/image*.c: compile a hot loop for AVX2 and for the baseline,
  * the right one picked at load time (GCC/clang on x86-64 ELF; elsewhere,
  * or with -DIMG_NO_CLONES, a plain function).  Not under ThreadSanitizer:
