@@ -38,7 +38,7 @@
 #endif
 
 /* Radii up to this get fully unrolled loops; larger ones use blocks. */
-#define FIX_RMAX IMG_FIX_RMAX
+#define FIX_RMAX 10
 /* The radii with unrolled 16-bit loops (complexity 1 to 4); keep in step
  * with the switches in h_row() and v_row(). */
 static int unrolled(int r)
@@ -156,7 +156,11 @@ struct img_ws *img_ws_create(int max_width, int k)
     ws->ring = aligned_alloc(64, bytes * k);
     ws->tag = malloc(sizeof(int) * (size_t)k);
     ws->btab = malloc(sizeof(int32_t) * (size_t)k * (size_t)k);
-    if (!ws->ring || !ws->tag || !ws->btab) {
+    ws->pair_hist = malloc(sizeof(uint32_t) * IMG_PAIR_WORDS);
+    ws->pair_map = malloc(sizeof(uint16_t) * IMG_PAIR_WORDS);
+    ws->pair_min = IMG_PAIR_MIN_PIXELS;
+    if (!ws->ring || !ws->tag || !ws->btab || !ws->pair_hist ||
+        !ws->pair_map) {
         img_ws_destroy(ws);
         return NULL;
     }
@@ -170,10 +174,14 @@ void img_ws_destroy(struct img_ws *ws)
     free(ws->ring);
     free(ws->tag);
     free(ws->btab);
+    free(ws->pair_hist);
+    free(ws->pair_map);
     free(ws);
 }
 
-void img_border_split(int width, int r, int *xl, int *xr)
+/* Columns [0, *xl) and [*xr, width) are border columns (some tap falls
+ * outside the row); [*xl, *xr) is the interior. */
+static void border_split(int width, int r, int *xl, int *xr)
 {
     *xl = r < width ? r : width;
     *xr = width - r > *xl ? width - r : *xl;
@@ -182,7 +190,7 @@ void img_border_split(int width, int r, int *xl, int *xr)
 static void build_btab(struct img_ws *ws, int width, int k)
 {
     int r = (k - 1) / 2, xl, xr, b = 0;
-    img_border_split(width, r, &xl, &xr);
+    border_split(width, r, &xl, &xr);
     for (int x = 0; x < width; x++) {
         if (x == xl)
             x = xr;
@@ -288,12 +296,7 @@ static void h_row(const uint8_t *src, uint16_t *dst, int width, int x0,
                   int x1, const struct img_kernel *kr, const int32_t *btab)
 {
     int k = kr->k, r = kr->r, xl, xr;
-    const struct img_simd_ops *ops = img_simd();
-    if (ops && unrolled(r)) {
-        img_h_row_split(src, dst, width, x0, x1, kr, btab, ops);
-        return;
-    }
-    img_border_split(width, r, &xl, &xr);
+    border_split(width, r, &xl, &xr);
     const int shift = unrolled(r) ? 9 : 8;
     for (int x = x0; x < x1 && x < xl; x++)
         h_border(src, dst + 3 * (x - x0), btab + (size_t)x * k, kr, shift);
@@ -386,11 +389,6 @@ IMG_CLONES static void v_generic(const uint16_t *const *rows,
 static void v_row(const uint16_t *const *rows, uint8_t *d, ptrdiff_t n,
                   const struct img_kernel *kr)
 {
-    const struct img_simd_ops *ops = img_simd();
-    if (ops && unrolled(kr->r)) {
-        img_v_row_split(rows, d, n, kr, ops);
-        return;
-    }
     switch (kr->r) {
     case 2: v_r2(rows, d, n, kr->wq); break;
     case 5: v_r5(rows, d, n, kr->wq); break;
