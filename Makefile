@@ -130,7 +130,7 @@ plots: build/parbench
 	build/parbench plot "$(REPORT)" --out "$(PLOTS_DIR)" --format $(PLOT_FORMAT)
 
 bench-kernels: build/tools/bench_kernels
-	build/tools/bench_kernels
+	sh scripts/bench-kernels.sh
 
 bench-runners: build/parbench
 	bash scripts/bench-runners.sh

@@ -66,7 +66,23 @@ struct img_hist {
     uint32_t part[4][3][256]; /* [copy][channel][value] partial counts */
     uint64_t total[3][256];   /* folded counts */
     uint64_t pending;         /* pixels counted in part since the last fold */
+    uint32_t *pair;           /* NULL, or IMG_PAIR_WORDS counters: see
+                                 img_hist_use_pairs() */
 };
+/* Pair tables: the RGB bytes read as 16-bit words fall in three phases
+ * (word w holds channels (0,1), (2,0) or (1,2) for w % 3 = 0, 1, 2), so a
+ * table of 65536 entries per phase counts (or maps) two bytes with one
+ * access instead of two.  They cost 768 KiB (counts) and 384 KiB (maps)
+ * per workspace and a fixed ~0.1 ms per image to clear, fold and build, so
+ * the pipeline uses them from IMG_PAIR_MIN_PIXELS on. */
+#define IMG_PAIR_WORDS (3u * 65536u)
+#define IMG_PAIR_MIN_PIXELS ((size_t)1 << 18)
+/* Count into pair (IMG_PAIR_WORDS counters, owned by the caller) from now
+ * on; h must be freshly reset.  Totals are the same either way. */
+void img_hist_use_pairs(struct img_hist *h, uint32_t *pair);
+/* img_apply_lut through a pair map (IMG_PAIR_WORDS entries of scratch). */
+void img_apply_lut_pairs(uint8_t *rgb, size_t npix,
+                         const uint8_t lut[3][256], uint16_t *map);
 void img_hist_reset(struct img_hist *h);
 void img_hist_add(struct img_hist *h, const uint8_t *rgb, size_t npix);
 /* Fold and copy the totals out (h stays usable). */
@@ -88,6 +104,10 @@ struct img_ws {
                           (2r) columns x k taps, built per image width */
     int btab_width;    /* width btab was built for, 0 = none */
     struct img_hist hist; /* the pipeline's histogram */
+    uint32_t *pair_hist;  /* IMG_PAIR_WORDS counters for hist */
+    uint16_t *pair_map;   /* IMG_PAIR_WORDS entries: the pair LUT */
+    size_t pair_min;      /* pixels from which the pipeline uses them
+                             (IMG_PAIR_MIN_PIXELS; tests lower it) */
 };
 /* NULL when out of memory or arguments are bad. */
 struct img_ws *img_ws_create(int max_width, int k);
@@ -143,6 +163,14 @@ int img_task_dims(const struct workload *w, size_t i, int *width,
  * (kernels/ppm.c) */
 int img_write_ppm(const char *path, const uint8_t *rgb, int width,
                   int height);
+
+/* ---- internal to kernels/image*.c.
+ * Pair-table counting and folding (kernels/image_pairs.c): count npix
+ * pixels into pair (an odd last pixel into part); fold pair into total and
+ * clear it. */
+void img_pair_count(uint32_t *pair, uint32_t part[3][256], const uint8_t *p,
+                    size_t npix);
+void img_pair_fold(uint32_t *pair, uint64_t total[3][256]);
 
 /* For kernels/image*.c: compile a hot loop for AVX2 and for the baseline,
  * the right one picked at load time (GCC/clang on x86-64 ELF; elsewhere,

@@ -56,6 +56,8 @@ static void hist_fold(struct img_hist *h)
             for (int v = 0; v < 256; v++)
                 h->total[c][v] += h->part[cp][c][v];
     memset(h->part, 0, sizeof h->part);
+    if (h->pair)
+        img_pair_fold(h->pair, h->total);
     h->pending = 0;
 }
 
@@ -84,7 +86,10 @@ void img_hist_add(struct img_hist *h, const uint8_t *rgb, size_t npix)
     while (npix > 0) {
         uint64_t room = HIST_FOLD_PIXELS - h->pending;
         size_t m = npix < room ? npix : (size_t)room;
-        hist_count(h->part, rgb, m);
+        if (h->pair)
+            img_pair_count(h->pair, h->part[0], rgb, m);
+        else
+            hist_count(h->part, rgb, m);
         h->pending += m;
         rgb += 3 * m;
         npix -= m;
@@ -180,7 +185,10 @@ void img_pipeline(const uint8_t *in, uint8_t *out, int width, int height,
     size_t npix = (size_t)width * (size_t)height;
     uint64_t tot[3][256];
     uint8_t lut[3][256], eq[256], bl[256];
+    int pairs = npix >= ws->pair_min;
     img_hist_reset(&ws->hist);
+    if (pairs)
+        img_hist_use_pairs(&ws->hist, ws->pair_hist);
     if (mode == BLUR_DIRECT) {
         img_blur_direct(in, out, width, height, kr);
         img_hist_add(&ws->hist, out, npix);
@@ -199,5 +207,9 @@ void img_pipeline(const uint8_t *in, uint8_t *out, int width, int height,
         for (int v = 0; v < 256; v++)
             lut[c][v] = eq[bl[v]];
     }
-    img_apply_lut(out, npix, lut);
+    if (pairs)
+        img_apply_lut_pairs(out, npix, (const uint8_t(*)[256])lut,
+                            ws->pair_map);
+    else
+        img_apply_lut(out, npix, (const uint8_t(*)[256])lut);
 }

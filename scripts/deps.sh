@@ -6,6 +6,8 @@
 # when run as root; otherwise says exactly what to install and fails.
 #   scripts/deps.sh            build + run dependencies
 #   scripts/deps.sh --test     also what the tests use
+#   scripts/deps.sh --bench    only what `make bench-kernels` compares
+#                              against: OpenCV for Debian's python3
 set -eu
 
 pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubunit-dev
@@ -13,6 +15,9 @@ pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubuni
       python3 procps"
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs iproute2 docker-compose openssh-server openssh-client"
+fi
+if [ "${1:-}" = "--bench" ]; then
+    pkgs="python3-opencv python3-numpy"
 fi
 
 missing=""
