@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench/reportload.h"
+#include "bench/safeio.h"
 
 void rl_table_init(struct rl_table *t, size_t ncols, const char *right)
 {
@@ -154,19 +155,6 @@ void rl_out_discard(struct rl_out *o)
     memset(o, 0, sizeof *o);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? -errno : -EIO;
-        p += w, n -= (size_t)w;
-    }
-    return 0;
-}
-
 int rl_out_commit(struct rl_out *o, const char *path, char *err,
                   size_t errlen)
 {
@@ -179,33 +167,7 @@ int rl_out_commit(struct rl_out *o, const char *path, char *err,
         return -ENOMEM;
     }
     o->f = NULL;
-    int rc = 0;
-    if (!path || !strcmp(path, "-")) {
-        rc = write_all(STDOUT_FILENO, o->buf, o->len);
-        if (rc)
-            snprintf(err, errlen, "writing standard output: %s", strerror(-rc));
-        rl_out_discard(o);
-        return rc;
-    }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = -errno;
-        snprintf(err, errlen, "--output '%s': %s", path, strerror(-rc));
-        rl_out_discard(o);
-        return rc;
-    }
-    fchmod(fd, 0644);
-    rc = write_all(fd, o->buf, o->len);
-    if (close(fd) != 0 && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path) != 0)
-        rc = -errno;
-    if (rc) {
-        unlink(tmp);
-        snprintf(err, errlen, "--output '%s': %s", path, strerror(-rc));
-    }
+    int rc = pb_write_buf(path, o->buf, o->len, err, errlen);
     rl_out_discard(o);
     return rc;
 }

@@ -161,6 +161,9 @@ int img_task_dims(const struct workload *w, size_t i, int *width,
 
 /* Write a binary PPM (P6) through path.tmp + rename; 0 or -errno.
  * (kernels/ppm.c) */
+/* The P6 header for a width x height image into buf; its length, or
+ * -errno. */
+int img_ppm_header(char *buf, size_t n, int width, int height);
 int img_write_ppm(const char *path, const uint8_t *rgb, int width,
                   int height);
 

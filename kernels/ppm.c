@@ -1,10 +1,14 @@
 /* kernels/ppm.c: write an RGB image as a binary PPM (P6), the simplest
  * format any viewer opens; used by `parbench run --dump` and the tests.
- * The file appears atomically: written to PATH.tmp, then renamed.
+ * img_write_ppm's file appears atomically: written to a new PATH.tmp
+ * (created exclusively, never through an existing entry or symlink), then
+ * renamed.  bench/ writes its dumps with img_ppm_header and its own safe
+ * file writing (bench/safeio.c).
  */
 #include "kernels/image.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +27,15 @@ int img_write_ppm(const char *path, const uint8_t *rgb, int width,
     memcpy(tmp + len, ".tmp", 5);
 
     int rc = 0;
-    FILE *f = fopen(tmp, "wb");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0644);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
     if (!f) {
         rc = -errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
         free(tmp);
         return rc;
     }
@@ -42,4 +52,12 @@ int img_write_ppm(const char *path, const uint8_t *rgb, int width,
         unlink(tmp);
     free(tmp);
     return rc;
+}
+
+int img_ppm_header(char *buf, size_t n, int width, int height)
+{
+    if (width < 1 || height < 1)
+        return -EINVAL;
+    int k = snprintf(buf, n, "P6\n%d %d\n255\n", width, height);
+    return k < 0 || (size_t)k >= n ? -ENOSPC : k;
 }
