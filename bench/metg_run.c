@@ -21,16 +21,17 @@
 
 void metg_format_s(double s, char *buf, size_t n)
 {
-    if (!isfinite(s))
+    static const struct { double f; const char *unit; } u[] = {
+        {1e9, "ns"}, {1e6, "us"}, {1e3, "ms"}, {1, "s"}};
+    if (!isfinite(s)) {
         snprintf(buf, n, "-");
-    else if (s >= 1)
-        snprintf(buf, n, "%.3g s", s);
-    else if (s >= 1e-3)
-        snprintf(buf, n, "%.3g ms", s * 1e3);
-    else if (s >= 1e-6)
-        snprintf(buf, n, "%.3g us", s * 1e6);
-    else
-        snprintf(buf, n, "%.3g ns", s * 1e9);
+        return;
+    }
+    /* The smallest unit that keeps 3 significant digits under 1000. */
+    size_t k = 0;
+    while (k + 1 < sizeof u / sizeof *u && s * u[k].f >= 999.5)
+        k++;
+    snprintf(buf, n, "%.3g %s", s * u[k].f, u[k].unit);
 }
 
 int metg_config(const struct metg_entry *e, const struct metg_opts *o,
