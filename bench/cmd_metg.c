@@ -10,6 +10,7 @@
  * far kept) and the others go on; the report is rewritten after each
  * entry, so an interrupted command keeps the entries it finished. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,8 @@ static int transfer_index(const char *name)
     return -1;
 }
 
-static void add_entry(struct metg_entry *es, size_t *n, const char *runner,
+/* Add an entry unless it is there already; -1 when the table is full. */
+static int add_entry(struct metg_entry *es, size_t *n, const char *runner,
                       unsigned workers, const char *transfer,
                       const char *schedule, const struct runner *r)
 {
@@ -112,9 +114,9 @@ static void add_entry(struct metg_entry *es, size_t *n, const char *runner,
             !strcmp(es[i].schedule, schedule) &&
             (es[i].transfer == transfer ||
              (es[i].transfer && transfer && !strcmp(es[i].transfer, transfer))))
-            return; /* the same configuration twice */
+            return 0; /* the same configuration twice */
     if (*n == MAX_ENTRIES)
-        return;
+        return -1;
     struct metg_entry *e = &es[(*n)++];
     *e = (struct metg_entry){.runner = runner, .workers = workers,
                              .transfer = transfer, .schedule = schedule};
@@ -125,6 +127,7 @@ static void add_entry(struct metg_entry *es, size_t *n, const char *runner,
              non_default_t ? " " : "", non_default_t ? transfer : "",
              strcmp(schedule, "static") ? "" : " static", workers,
              workers == 1 ? "" : "s");
+    return 0;
 }
 
 /* Every valid combination of the lists, into es (count in *n). */
@@ -155,8 +158,8 @@ static int expand(const struct margs *a, char *buf, size_t buflen,
         }
     unsigned workers = a->workers_set ? (unsigned)a->workers
                                       : host_effective_cpus();
-    if (!a->workers_set && a->cpus > 0 && workers > a->cpus + 0.999)
-        workers = (unsigned)(a->cpus + 0.999);
+    if (!a->workers_set && a->cpus > 0 && workers > ceil(a->cpus))
+        workers = (unsigned)ceil(a->cpus);
     *n = 0;
     for (int i = 0; i < nr; i++) {
         const struct runner *r = runner_find(rs[i]);
@@ -176,7 +179,12 @@ static int expand(const struct margs *a, char *buf, size_t buflen,
             else if (tr && !(r->transfers & (1u << transfer_index(tr))))
                 continue;
             for (int s = 0; s < ns; s++)
-                add_entry(es, n, rs[i], w, tr, w == 1 ? "dynamic" : ss[s], r);
+                if (add_entry(es, n, rs[i], w, tr, w == 1 ? "dynamic" : ss[s],
+                              r)) {
+                    snprintf(err, errlen, "more than %d combinations",
+                             MAX_ENTRIES);
+                    return -EINVAL;
+                }
         }
     }
     if (*n == 0) {

@@ -12,9 +12,11 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench/execute.h"
+#include "bench/host.h"
 #include "bench/metg_run.h"
 #include "bench/run.h"
 #include "kernels/spin.h"
@@ -188,6 +190,11 @@ static cJSON *entry_frame(const struct metg_entry *e, const struct metg_opts *o)
     cJSON_AddNumberToObject(sw, "work_s", o->sweep.work_s);
     cJSON_AddNumberToObject(sw, "repeat", o->repeat);
     cJSON_AddNumberToObject(sw, "warmup", o->warmup);
+    /* Other load skews every point of a shared machine: say how much there
+     * was when the sweep started. */
+    double load;
+    if (getloadavg(&load, 1) == 1)
+        cJSON_AddNumberToObject(sw, "loadavg_1m", load);
     return j;
 }
 
@@ -239,8 +246,12 @@ cJSON *metg_run_entry(const struct metg_entry *e, const struct metg_opts *o,
     const struct metg_sweep *sw = &o->sweep;
     cJSON *j = entry_frame(e, o);
     char err[512] = "", mech[32] = "none";
+    const cJSON *load = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "sweep"),
+                                            "loadavg_1m");
     if (o->log)
-        fprintf(o->log, "metg: %s\n", e->label);
+        fprintf(o->log, "metg: %s (load average %.2f on %u CPUs)\n", e->label,
+                cJSON_IsNumber(load) ? load->valuedouble : NAN,
+                host_effective_cpus());
     /* iter_s: the largest task size on 1 worker of the same runner, the
      * fastest of at least 3 repetitions (the least disturbed by other load,
      * as in spin_calibrate).  The calibration only sizes those tasks; the
