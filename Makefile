@@ -3,6 +3,7 @@
 #   make                       build/parbench
 #   make test                  install missing packages, build, all tests
 #   make bench                 the reference experiments (see README)
+#   make bench-metg            METG(50%) per runner against its target
 #   make plots REPORT=r.json   charts of a report (build/plots, gnuplot)
 #   make SANITIZE=address,undefined test   /   make SANITIZE=thread test
 #
@@ -57,7 +58,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 TOOL_BIN   := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))
 
-.PHONY: all clean test unit e2e bench bench-kernels bench-runners bench-io bench-mpi docker-bench deps plots FORCE
+.PHONY: all clean test unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench deps plots FORCE
 all: build/parbench
 
 # Relink when the flags change (e.g. SANITIZE added or removed).
@@ -143,6 +144,11 @@ bench-io: build/parbench
 # mpi versus fork and pthreads on the image workload (prints PASS/MISS).
 bench-mpi: build/parbench
 	bash scripts/bench-mpi.sh
+
+# METG(50%) of pthreads, fork, mpi static and mpi dynamic at 2 workers,
+# each beside its target (MET/MISS); report and chart in results/.
+bench-metg: build/parbench
+	bash scripts/bench-metg.sh
 
 # The reference cluster in Docker: head + 2 workers over MPI, and pool
 # containers with 2 and 4 CPUs; reports land in results/.

@@ -42,6 +42,9 @@ struct run_plan {
     const char *output;      /* NULL: JSON to standard output */
     const char *dump;        /* --dump DIR or NULL */
     int quiet;
+    /* 1: repetitions carry no "tasks" array (metg's points of 100k tasks
+     * would make huge reports); set by the caller after config_resolve. */
+    int no_task_records;
     /* url without --urls: cmd_run starts `parbench serve` with this
      * configuration and points w.p.base_url at it. */
     int embedded_server;

@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "one configuration, warm-up + repetitions -> report"},
     {"matrix", cmd_matrix, "a grid of configurations from a JSON file -> one report"},
+    {"metg", cmd_metg, "minimum effective task granularity (Task Bench's METG) per runner"},
     {"compare", cmd_compare, "two reports side by side, with significance"},
     {"export", cmd_export, "a report as csv / tsv / markdown"},
     {"plot", cmd_plot, "charts from a report through gnuplot"},

@@ -197,9 +197,10 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
         cJSON_AddStringToObject(o, "checksum", hex);
         if (rc != 0)
             cJSON_AddStringToObject(o, "error", err);
-        cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
         int io = p->w.ops->kind == WL_IO;
-        for (size_t i = 0; i < s->d.ntasks; i++)
+        cJSON *tasks = p->no_task_records ? NULL
+                                          : cJSON_AddArrayToObject(o, "tasks");
+        for (size_t i = 0; tasks && i < s->d.ntasks; i++)
             cJSON_AddItemToArray(tasks, task_json(i, &recs[i], io));
         *rep_json = o;
     }

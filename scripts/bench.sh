@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/bench.sh (make bench [SCALE=smoke|default|full]): run the
-# reference experiments' matrix, then the charts, and say where all is.
+# reference experiments' matrix, then the charts, then METG(50%) of the
+# runners (metg.json), and say where all is.
 #   default  about 5 minutes on a 2-core machine
 #   full     the reference sizes (100 MB of images, ...): much longer
 #   smoke    a few seconds, for CI
@@ -26,8 +27,25 @@ fi
 if "$PB" export --help >/dev/null 2>&1; then
     "$PB" export "$dir/report.json" --format markdown >"$dir/report.md" || status=1
 fi
+# METG(50%) of the runners (Task Bench's minimum effective task
+# granularity, README: METG) beside the matrix, charted into the same
+# folder when `parbench plot` draws metg reports.
+case $SCALE in
+smoke) metg=(--start 64us --min 16us --repeat 1 --work 10ms) ;;
+full) metg=() ;; # the defaults: 4 ms down to 100 ns, 5 repetitions
+*) metg=(--start 1ms --min 500ns --repeat 3 --work 50ms) ;;
+esac
+metg_runners=pthreads,fork
+"$PB" list | grep -E '^ *mpi ' | grep -q unavailable || metg_runners=$metg_runners,mpi
+echo "make bench: METG(50%) of $metg_runners"
+"$PB" metg --runner "$metg_runners" ${metg[@]+"${metg[@]}"} --output "$dir/metg.json" || status=1
+if [ -f "$dir/metg.json" ] &&
+   ! "$PB" plot "$dir/metg.json" --out "$dir/charts" --format png 2>/dev/null; then
+    echo "(no METG chart: this parbench's plot does not draw metg reports)"
+fi
 echo
 echo "report:  $dir/report.json"
+[ -f "$dir/metg.json" ] && echo "metg:    $dir/metg.json"
 [ -f "$dir/report.md" ] && echo "table:   $dir/report.md"
 [ -d "$dir/charts" ] && echo "charts:  $(ls "$dir"/charts/*.png 2>/dev/null | tr '\n' ' ')"
 exit $status

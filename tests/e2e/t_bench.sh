@@ -13,3 +13,6 @@ eq "smoke report: workloads of the reference experiments" "['image', 'prime', 'u
    "$(jq_py "$rep" 'sorted(set(x["workload"] for x in r["runs"]))')"
 eq "smoke report: image checksums agree across runners" 1 \
    "$(jq_py "$rep" 'len(set(x["result"]["checksum"] for x in r["runs"] if x["workload"]=="image" and x["tasks"]==10))')"
+metg=$(ls "$TMPD"/results/*-smoke/metg.json 2>/dev/null | head -1)
+ok "smoke metg report exists" test -f "$metg"
+eq "smoke metg: every entry ok, with points" True "$(jq_py "$metg" 'len(r["metg"]) >= 2 and all(e["status"] == "ok" and e["points"] for e in r["metg"])')"
