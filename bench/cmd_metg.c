@@ -26,7 +26,7 @@
 #define MAX_ENTRIES 32
 
 struct margs {
-    const char *runner, *transfer, *schedule, *output;
+    const char *runner, *transfer, *schedule, *output, *pool;
     uint64_t workers, repeat, warmup, max_tasks;
     double start, min, work, cpus;
     uint64_t memory;
@@ -39,6 +39,7 @@ static const struct opt mopts[] = {
     {"workers", OT_UINT, F(workers), 1, 4096, "N", "workers (default: the CPUs this process may use)"},
     {"transfer", OT_STR, F(transfer), 0, 0, "LIST", "transfer modes, comma-separated (default: each runner's own)"},
     {"schedule", OT_STR, F(schedule), 0, 0, "LIST", "dynamic|static, comma-separated (default dynamic)"},
+    {"pool", OT_STR, F(pool), 0, 0, "MODE", "per-repetition|persistent, as for run (default per-repetition)"},
     {"start", OT_DURATION, F(start), 0, 0, "TIME", "largest task duration, the first point (default 4ms)"},
     {"min", OT_DURATION, F(min), 0, 0, "TIME", "smallest task duration, the sweep's floor (default 100ns)"},
     {"work", OT_DURATION, F(work), 0, 0, "TIME", "useful work per worker at each point (default 100ms)"},
@@ -253,6 +254,7 @@ int cmd_metg(int argc, char **argv)
                   .min_tasks_per_worker = 4, .max_tasks = a.max_tasks},
         .repeat = (unsigned)a.repeat, .warmup = (unsigned)a.warmup,
         .cpus = a.cpus, .memory = a.memory, .log = a.quiet ? NULL : stderr,
+        .pool = a.pool,
     };
     struct metg_entry es[MAX_ENTRIES];
     size_t n = 0;

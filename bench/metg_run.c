@@ -50,6 +50,7 @@ int metg_config(const struct metg_entry *e, const struct metg_opts *o,
         {"workload", "spin"}, {"runner", e->runner}, {"workers", w},
         {"tasks", t}, {"spin-iters", it}, {"repeat", rep}, {"warmup", wu},
         {"schedule", e->schedule}, {"transfer", e->transfer},
+        {"pool", o->pool},
     };
     config_defaults(c);
     for (size_t i = 0; i < sizeof set / sizeof *set; i++)
@@ -177,9 +178,8 @@ static cJSON *entry_frame(const struct metg_entry *e, const struct metg_opts *o)
         !config_resolve(&c, &plan, err, sizeof err)) {
         cJSON_AddStringToObject(par, "transfer", transfer_name(plan.ro.transfer));
         cJSON_AddStringToObject(par, "schedule", schedule_name(plan.ro.schedule));
+        cJSON_AddStringToObject(par, "pool", pool_name(plan.ro.pool));
     }
-    /* Workers are started afresh for every repetition (no --pool yet). */
-    cJSON_AddStringToObject(par, "pool", "per-repetition");
     cJSON *lim = cJSON_AddObjectToObject(j, "limits");
     add_num_or_null(lim, "cpus", o->cpus > 0 ? o->cpus : NAN);
     add_num_or_null(lim, "memory_bytes", o->memory ? (double)o->memory : NAN);

@@ -26,6 +26,7 @@ struct metg_opts {
     unsigned repeat, warmup;
     double cpus;     /* --cpus, 0: none */
     uint64_t memory; /* --memory bytes, 0: none */
+    const char *pool; /* --pool, NULL: the default */
     FILE *log;       /* progress and tables; NULL: quiet */
 };
 
