@@ -247,6 +247,7 @@ static void drive(struct job *j, enum until until)
 {
     const double start_limit = start_timeout();
     double exit_deadline = 0;
+    j->hold = 0;
     mpi_lines(j, &j->out, 1);
     for (;;) {
         if (j->bad || (until == UNTIL_READY && (j->ready || j->fail_msg[0])) ||

@@ -28,6 +28,9 @@ struct job {
     struct linebuf out, err;  /* mpiexec's standard output and error */
     double t_exec, t_ready;   /* pb_now() at fork and at the R line */
     int ready, ended;         /* R line seen; E line of this repetition */
+    int hold;                 /* an R or E line was just handled: later
+                                 lines wait in the buffer for the next
+                                 drive() (the next step of the pool) */
     unsigned reps, reps_done; /* repetitions the ranks run; finished */
     char handout[32];         /* the H line */
     int bad;                  /* the driver gave up; m->error says why */
@@ -56,8 +59,9 @@ struct job {
  * its standard error otherwise) and handle every complete line; 0 at EOF
  * (b->fd is then closed and -1), 1 otherwise. */
 int mpi_pump(struct job *j, struct linebuf *b, int results);
-/* Handle the complete lines already in b, stopping after an E line (the
- * next repetition's lines stay for the next run). */
+/* Handle the complete lines already in b, stopping after an R or E line
+ * (j->hold): what follows belongs to the pool's next step (open stops at
+ * R, each run at its E). */
 void mpi_lines(struct job *j, struct linebuf *b, int results);
 /* Put into j->m->error what went wrong, from what the job printed. */
 void mpi_describe_failure(struct job *j);

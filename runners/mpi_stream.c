@@ -60,6 +60,7 @@ static void on_result_line(struct job *j, char *line)
         snprintf(j->handout, sizeof j->handout, "%s", p);
         return;
     case 'R':
+        j->hold = 1;
         j->ready = 1;
         j->t_ready = pb_now();
         return;
@@ -92,6 +93,7 @@ static void on_result_line(struct job *j, char *line)
         return;
     }
     case 'E':
+        j->hold = 1;
         j->ended = 1;
         return;
     case 'X': /* a watcher's line, normally on standard error */
@@ -155,7 +157,7 @@ static void on_line(struct job *j, char *line, int results)
 void mpi_lines(struct job *j, struct linebuf *b, int results)
 {
     size_t start = 0;
-    for (size_t k = 0; k < b->len && !(results && j->ended); k++) {
+    for (size_t k = 0; k < b->len && !(results && j->hold); k++) {
         if (b->buf[k] != '\n')
             continue;
         b->buf[k] = 0;
@@ -190,7 +192,7 @@ int mpi_pump(struct job *j, struct linebuf *b, int results)
         return 1;
     if (r <= 0) {
         mpi_lines(j, b, results);
-        if (b->len && !(results && j->ended)) {
+        if (b->len && !(results && j->hold)) {
             b->buf[b->len] = 0; /* a last line without its newline */
             on_line(j, b->buf, results);
             b->len = 0;
