@@ -51,7 +51,7 @@ static void param_text(const cJSON *e, const char *key, char *buf, size_t n)
 }
 
 /* Legend text: the entry's label, else its runner, workers and the
- * parameters that differ among the report's entries. */
+ * parameters that differ among the report's entries that have them. */
 static void entry_label(const cJSON *all, const cJSON *e, char *buf, size_t n)
 {
     const char *l = rl_str(e, "label");
@@ -69,9 +69,9 @@ static void entry_label(const cJSON *all, const cJSON *e, char *buf, size_t n)
             char mine[128], other[128];
             int varies = 0;
             param_text(e, kv->string, mine, sizeof mine);
-            cJSON_ArrayForEach(o, all) {
+            cJSON_ArrayForEach(o, all) { /* among entries that have it */
                 param_text(o, kv->string, other, sizeof other);
-                varies |= strcmp(mine, other) != 0;
+                varies |= *other && strcmp(mine, other) != 0;
             }
             if (varies && used < n)
                 used += (size_t)snprintf(buf + used, n - used, ", %s=%s",

@@ -27,7 +27,8 @@ do for [e=-10:3] {
 }
 set mxtics 10
 set ytics 10
-set key outside below center horizontal Left reverse samplen 3 spacing 1.1 height 1 box lc rgb '#cccccc'
+set key outside below center horizontal Left reverse samplen 3 spacing 1.1 nobox
+set xlabel offset 0, -0.3
 plot 50 with lines lc rgb '#444444' lw 1.5 dt 2 title '50% efficiency', \
      for [i=0:nseries-1] datafile index i using 1:2 with linespoints lt (i+1) title columnheader(1), \
      datafile index nseries using 1:2:3 with impulses lc variable dt 3 lw 1 notitle, \
