@@ -93,6 +93,19 @@ static void write_panels(FILE *f, const struct chart *c)
                 c->ptitle[p], c->pfirst[p], c->pfirst[p] + c->pcount[p] - 1);
 }
 
+/* Split the chart into panels and start its data file with them. */
+static FILE *open_chart(const struct plot *p, struct chart *c,
+                        const char *kind, const char *wl, const char *vary,
+                        int force_cpus, size_t metrics, char *dat, size_t n,
+                        char *err, size_t errlen)
+{
+    plot_split(c, vary, force_cpus, metrics);
+    FILE *f = plot_open_dat(p, kind, wl, dat, n, err, errlen);
+    if (f)
+        write_panels(f, c);
+    return f;
+}
+
 /* Times: milliseconds when everything is under a second. */
 static double time_scale(const struct plot *p, const struct chart *c)
 {
@@ -153,15 +166,14 @@ int plot_chart_tasks(struct plot *p, const char *wl, int memory, char *err,
         free(c);
         return 0;
     }
-    plot_split(c, "tasks", 0, memory ? 3 : 1);
     const char *kind = memory ? "memory" : "time_tasks";
     char dat[4200];
-    FILE *f = plot_open_dat(p, kind, wl, dat, sizeof dat, err, errlen);
+    FILE *f = open_chart(p, c, kind, wl, "tasks", 0, memory ? 3 : 1, dat,
+                         sizeof dat, err, errlen);
     if (!f) {
         free(c);
         return -EIO;
     }
-    write_panels(f, c);
     double scale = time_scale(p, c), xmax = 0, ymax[3] = {0, 0, 0};
     int dashed = 0;
     for (size_t k = 0; k < c->ns; k++) {
@@ -232,17 +244,20 @@ int plot_chart_workers(struct plot *p, const char *wl, int speedup,
         return 0;
     }
     /* Under different CPU limits the ideal speedup differs: a panel each. */
-    plot_split(c, "workers", speedup, speedup ? 2 : 1);
     char dat[4200];
-    FILE *f = plot_open_dat(p, kind, wl, dat, sizeof dat, err, errlen);
+    FILE *f = open_chart(p, c, kind, wl, "workers", speedup, speedup ? 2 : 1,
+                         dat, sizeof dat, err, errlen);
     if (!f) {
         free(c);
         return -EIO;
     }
-    write_panels(f, c);
     /* CPU-bound work cannot go faster than the CPUs allow; url waits on the
      * network, so its ideal speedup is not capped. */
     int cpubound = strcmp(wl, "url") != 0;
+    /* Oversubscription (more workers than CPUs) or a wide range of worker
+     * counts: a log2 axis spreads 1, 2, 4 ... 64 evenly. */
+    int logx = ((p->r.cpus > 0 && maxw > p->r.cpus) || maxw / minw >= 16) &&
+               minw > 0;
     double scale = time_scale(p, c), ymax[2] = {0, 1};
     size_t from_single = 0;
     int dashed = 0;
@@ -255,8 +270,10 @@ int plot_chart_workers(struct plot *p, const char *wl, int speedup,
         double t1, lo, hi, med;
         plot_rep_stats(s->base, "wall_s", &t1, &lo, &hi);
         from_single += !strcmp(rl_str(s->base, "runner"), "single");
+        /* The ideal line runs to the right edge of the axis. */
         double cpus = c->pcpus[s->panel] > 0 ? c->pcpus[s->panel] : p->r.cpus;
-        double ideal = cpubound && cpus > 0 && cpus < maxw ? cpus : maxw;
+        double xend = maxw * (logx ? 1.25 : 1.06);
+        double ideal = cpubound && cpus > 0 && cpus < xend ? cpus : xend;
         ymax[0] = fmax(ymax[0], ideal);
         fprintf(f, "\"%s\" speedup efficiency\n", s->label);
         for (size_t i = 0; i < s->n; i++) {
@@ -280,10 +297,7 @@ int plot_chart_workers(struct plot *p, const char *wl, int speedup,
     plotvars_num(&v, "e2e", dashed > 0);
     plotvars_str(&v, "unit", scale > 1 ? "ms" : "s");
     plotvars_str(&v, "timewhat", time_what(p));
-    /* Oversubscription (more workers than CPUs) or a wide range of worker
-     * counts: a log2 axis spreads 1, 2, 4 ... 64 evenly. */
-    int logx = (p->r.cpus > 0 && maxw > p->r.cpus) || maxw / minw >= 16;
-    plotvars_num(&v, "logx", logx && minw > 0);
+    plotvars_num(&v, "logx", logx);
     plotvars_num(&v, "cpus", p->r.cpus > 0 ? p->r.cpus : 0);
     plotvars_num(&v, "cpubound", cpubound);
     plotvars_str(&v, "baseline",

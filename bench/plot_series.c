@@ -337,7 +337,9 @@ void plot_split(struct chart *c, const char *vary, int force_cpus,
     char cand[512];
     varying_fields(c, vary, cand, sizeof cand);
     c->split[0] = 0;
-    if (force_cpus && rl_in_list(cand, "cpus"))
+    size_t l;
+    if (force_cpus && rl_in_list(cand, "cpus") &&
+        split_sizes(c, "cpus", &l) <= PLOT_MAXPANELS)
         snprintf(c->split, sizeof c->split, "cpus");
     for (;;) {
         size_t largest, best_largest = 0;
@@ -369,7 +371,7 @@ void plot_split(struct chart *c, const char *vary, int force_cpus,
      * when that makes a tidy rectangle (each row then compares its
      * values side by side); a panel of several plots (speedup and
      * efficiency; three memory figures) takes half a row or a whole one. */
-    size_t l, np = split_sizes(c, c->split, &l);
+    size_t np = split_sizes(c, c->split, &l);
     char colfield[64] = "", order[sizeof c->split + 64] = "";
     c->pcols = metrics >= 3 || np == 1 ? 1 : metrics == 2 ? (np >= 4 ? 2 : 1)
              : np <= 3 ? np : np == 4 ? 2 : 3;
