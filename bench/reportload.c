@@ -207,7 +207,9 @@ int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen)
                   "parbench reads %s)", path, schema, PB_SCHEMA);
     else if (!cJSON_IsArray(r->runs = cJSON_GetObjectItem(r->doc, "runs")))
         rc = fail(err, errlen, "%s: no \"runs\" array", path);
-    else if ((r->nruns = cJSON_GetArraySize(r->runs)) == 0)
+    /* A `parbench metg` report holds its results in "metg", not runs. */
+    else if ((r->nruns = cJSON_GetArraySize(r->runs)) == 0 &&
+             !cJSON_IsArray(cJSON_GetObjectItem(r->doc, "metg")))
         rc = fail(err, errlen, "%s: the report has no runs", path);
     for (int i = 0; !rc && i < r->nruns; i++)
         rc = check_run(path, i, rl_run(r, i), err, errlen);

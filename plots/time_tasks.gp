@@ -1,13 +1,31 @@
 # plots/time_tasks.gp: execution time against the number of tasks, one line
-# per runner / worker count / limit (the reference report's main chart).
-# datafile: one block per series, header "label" median min max;
-# columns tasks, median, min, max (in `unit`).  Extra: nseries, unit.
+# per runner / worker count / limit (the reference report's main chart),
+# in panels when crowded (see common.gp), beside each line dashed in its
+# colour the end-to-end time (start-up and stop included) where start-up
+# is not negligible.  datafile: one block per series, header "label"
+# median min max end_to_end; columns tasks, median, min, max, end to end
+# (in `unit`; NaN: not drawn).  Extra: unit, timewhat, xmax, ymax1, e2e
+# (1: some dashed line is drawn), and the panel layout.
 load plotdir.'/common.gp'
-set title chart_title('execution time vs number of tasks')
-set xlabel 'tasks (pieces the work is split into)'
-set ylabel sprintf('execution time (%s): median, bars min..max', unit)
-set xrange [0:*]
-set yrange [0:*]
-set offsets graph 0.03, graph 0.03, graph 0.05, 0
-plot for [i=0:nseries-1] datafile index i using 1:2:3:4 \
-     with yerrorlines lt (i+1) title columnheader(1)
+unset key
+set multiplot title chart_title(sprintf('execution time (%s) vs number of tasks, median, bars min..max', timewhat))
+set xrange [0:xmax * 1.06]
+set yrange [0:ymax1 * 1.08]
+xl = 'tasks (pieces the work is split into)'
+do for [p=0:npanels-1] {
+    # the x axis is named under the lowest panel of each column
+    if (p + pcols >= npanels) { set xlabel xl } else { unset xlabel }
+    pr = prow(p); pc = pcol(p, 0)
+    eval place
+    set title word(ptitle, p+1)
+    if (pc == 0) { set ylabel sprintf('execution time (%s)', unit) } else { unset ylabel }
+    plot for [b=pfirst_of(p):plast_of(p)] datafile index b using 1:2:3:4 \
+             with yerrorlines lt colour(b) notitle, \
+         for [b=pfirst_of(p):plast_of(p)] datafile index b using 1:5 \
+             with lines lt colour(b) dt 2 notitle
+}
+eval key_band
+plot for [j=1:nkeys] datafile index (word(keyblock, j) + 0) \
+         using (NaN):(NaN):(NaN):(NaN) with yerrorlines lt j title columnheader(1), \
+     for [d=1:e2e] NaN with lines lc rgb '#444444' lw 2 dt 2 title 'dashed: end to end, with start-up'
+unset multiplot
