@@ -22,6 +22,7 @@ struct run_config {
     double duration, timeout;
     double latency, jitter; /* url: embedded server's delay and its spread */
     uint64_t body;          /* url: embedded server's body size */
+    double task_timeout, run_timeout; /* 0: derived from the warm-up */
     double cpus;           /* --cpus, 0 = no limit */
     uint64_t memory;       /* --memory bytes, 0 = no limit */
     const char *cpuset, *bind;
@@ -38,6 +39,8 @@ struct run_plan {
     struct workload w;       /* ops + params; plan built by setup later */
     struct run_options ro;
     unsigned repeat, warmup;
+    double task_timeout_s;   /* --task-timeout; 0: derived (run.h) */
+    double run_timeout_s;    /* --run-timeout; 0: derived (run.h) */
     struct limit_req limits; /* --cpus --memory --cpuset --bind */
     const char *output;      /* NULL: JSON to standard output */
     const char *dump;        /* --dump DIR or NULL */

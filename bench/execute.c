@@ -8,6 +8,8 @@
  * child survives also counts as "oom": the cgroup's OOM-kill counter says
  * so. */
 #include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,16 +43,57 @@ static void set_str(cJSON *o, const char *k, const char *v)
     cJSON_AddStringToObject(o, k, v);
 }
 
+/* The progress page the supervisor watches, shared with the child and its
+ * worker processes; NULL when it cannot be mapped (the run is then not
+ * watched, and says nothing about it). */
+static struct run_progress *map_progress(const struct run_plan *p,
+                                         size_t *bytes)
+{
+    unsigned n = p->ro.workers;
+    *bytes = sizeof(struct run_progress) + n * sizeof(struct worker_progress);
+    struct run_progress *pg = mmap(NULL, *bytes, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (pg == MAP_FAILED)
+        return NULL;
+    pg->nworkers = n;
+    double tmo = p->task_timeout_s > 0 ? p->task_timeout_s
+                 : p->task_timeout_s < 0 ? 0 : RUN_TASK_TIMEOUT_FIRST_S;
+    atomic_store(&pg->task_timeout_ns, (int64_t)(tmo * 1e9));
+    if (p->run_timeout_s > 0)
+        atomic_store(&pg->deadline_ns,
+                     (int64_t)((pb_now() + p->run_timeout_s) * 1e9));
+    return pg;
+}
+
+/* Every configuration runs in a supervised child (bench/isolate.c): with
+ * limits, so they hold the run and not the recorder; and always, so that a
+ * stuck or stopped worker -- a thread included, which cannot be killed on
+ * its own -- ends as status "timeout" with the report written and the next
+ * matrix cell going on. */
 cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
 {
-    if (!limits_active(&ls->req)) {
-        cJSON *run = run_execute(s, failed);
-        return run;
-    }
     struct body_arg b = {.s = s};
     char err[300];
-    int sig = 0;
-    cJSON *run = isolate_run(ls, body, &b, &sig, err, sizeof err);
+    int sig = 0, timed_out = 0;
+    size_t pg_bytes = 0;
+    struct run_progress *pg = map_progress(s->plan, &pg_bytes);
+    s->progress = pg;
+    cJSON *run = isolate_run_watched(ls, body, &b, pg, &sig, &timed_out, err,
+                                     sizeof err);
+    s->progress = NULL;
+    if (pg)
+        munmap(pg, pg_bytes);
+    if (!run && timed_out) {
+        run = cJSON_CreateObject();
+        run_config_json(s, run);
+        cJSON_AddStringToObject(run, "status", "timeout");
+        cJSON_AddStringToObject(run, "error", err);
+        cJSON *res = cJSON_AddObjectToObject(run, "result");
+        cJSON_AddNullToObject(res, "checksum");
+        cJSON_AddNullToObject(res, "value");
+        cJSON_AddArrayToObject(run, "repetitions");
+        cJSON_AddObjectToObject(run, "summary");
+    }
     uint64_t ooms = limits_oom_kills(ls);
     uint64_t peak = limits_memory_peak(ls);
     if (!run) {
@@ -77,12 +120,15 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
         set_str(run, "status", "oom");
         set_str(run, "error", msg);
     }
-    cJSON *lj = limits_json(ls);
-    if (peak)
-        cJSON_AddNumberToObject(lj, "cgroup_memory_peak_bytes", (double)peak);
-    cJSON_DeleteItemFromObject(run, "limits");
-    cJSON_AddItemToObject(run, "limits", lj);
-    limits_cleanup(ls);
+    if (limits_active(&ls->req)) {
+        cJSON *lj = limits_json(ls);
+        if (peak)
+            cJSON_AddNumberToObject(lj, "cgroup_memory_peak_bytes",
+                                    (double)peak);
+        cJSON_DeleteItemFromObject(run, "limits");
+        cJSON_AddItemToObject(run, "limits", lj);
+        limits_cleanup(ls);
+    }
     st = cJSON_GetObjectItem(run, "status");
     *failed = !(cJSON_IsString(st) && !strcmp(st->valuestring, "ok"));
     return run;

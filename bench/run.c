@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -67,7 +68,8 @@ static int prepare_data(struct run_state *s)
         s->out_bytes += out_len[i];
     }
     s->d = (struct task_data){.ntasks = n, .in_off = in_off, .in_len = in_len,
-                              .out_off = out_off, .out_len = out_len};
+                              .out_off = out_off, .out_len = out_len,
+                              .progress = s->progress};
     double t = pb_now();
     s->d.in = s->in_bytes ? map_arena(s->in_bytes) : NULL;
     s->d.out = map_arena(s->out_bytes);
@@ -102,6 +104,8 @@ struct rep {
     uint64_t rss_driver, rss_wmax, rss_total, moved;
     uint64_t checksum;
     size_t failed_tasks;
+    int timed_out;     /* the runner ended it: a task or the run too long */
+    double longest_task; /* s, the longest task record */
 };
 
 static cJSON *task_json(size_t i, const struct task_record *t, int io)
@@ -163,8 +167,11 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
         r->rss_total = after.rss_peak + m.rss_workers_sum;
     }
     r->moved = m.bytes_moved;
+    r->timed_out = m.timed_out;
     for (size_t i = 0; i < s->d.ntasks; i++) {
         digests[i] = recs[i].res.digest;
+        if (recs[i].end_s - recs[i].start_s > r->longest_task)
+            r->longest_task = recs[i].end_s - recs[i].start_s;
         if (recs[i].res.status != 0)
             r->failed_tasks++;
     }
@@ -315,6 +322,29 @@ cJSON *run_config_json(struct run_state *s, cJSON *run)
     return par;
 }
 
+/* Once the first repetition (normally the warm-up) has shown how long this
+ * configuration takes, the timeouts the user left to parbench follow from
+ * it (run.h).  They go to the supervisor through the progress page. */
+static void derive_timeouts(struct run_state *s, const struct rep *r)
+{
+    struct run_plan *p = s->plan;
+    struct run_progress *pg = s->progress;
+    if (!pg)
+        return;
+    if (p->task_timeout_s == 0) {
+        double t = RUN_TASK_TIMEOUT_FACTOR * r->longest_task;
+        if (t < RUN_TASK_TIMEOUT_MIN_S)
+            t = RUN_TASK_TIMEOUT_MIN_S;
+        atomic_store(&pg->task_timeout_ns, (int64_t)(t * 1e9));
+    }
+    if (p->run_timeout_s == 0) {
+        double per = r->spawn + r->wall + r->stop;
+        double left = (double)(p->warmup + p->repeat); /* an upper bound */
+        double t = RUN_TIMEOUT_SLACK_S + RUN_TIMEOUT_FACTOR * left * per;
+        atomic_store(&pg->deadline_ns, (int64_t)((pb_now() + t) * 1e9));
+    }
+}
+
 cJSON *run_execute(struct run_state *s, int *status)
 {
     struct run_plan *p = s->plan;
@@ -360,9 +390,11 @@ cJSON *run_execute(struct run_state *s, int *status)
         if (rj)
             cJSON_AddItemToArray(reps_json, rj);
         if (rc != 0) {
-            st = "failed";
+            st = r.timed_out ? "timeout" : "failed";
             break;
         }
+        if (k == 0)
+            derive_timeouts(s, &r);
         if (k == 0) {
             checksum = r.checksum;
             value = 0;

@@ -15,7 +15,19 @@ struct run_state {
     double setup_s;             /* workload setup + input generation */
     int setup_done;             /* workload setup() succeeded */
     char error[256];            /* preparation failure ("" if none) */
+    struct run_progress *progress; /* watched by the supervisor, or NULL */
 };
+
+/* --task-timeout until the first repetition has shown how long tasks take
+ * (then: RUN_TASK_TIMEOUT_FACTOR x its longest task, at least
+ * RUN_TASK_TIMEOUT_MIN_S), and --run-timeout's default once the first
+ * repetition is known: RUN_TIMEOUT_SLACK_S + RUN_TIMEOUT_FACTOR x (the
+ * repetitions left) x its end-to-end time.  See the README. */
+#define RUN_TASK_TIMEOUT_FIRST_S 300.0
+#define RUN_TASK_TIMEOUT_FACTOR 10.0
+#define RUN_TASK_TIMEOUT_MIN_S 10.0
+#define RUN_TIMEOUT_SLACK_S 60.0
+#define RUN_TIMEOUT_FACTOR 10.0
 
 /* Set the workload up (validates parameters: a failure here is bad input,
  * exit 2, with the reason in err).  No memory for inputs is taken yet. */
