@@ -36,21 +36,31 @@ static void compute_pair(struct pair *pr, double thr)
     k = rl_rep_values(pr->b, "rss_peak_bytes.total", &r);
     pr->rss_b = pb_median(r, k);
     free(r);
+    /* Every way a pair can escape comparison sets why (statuses are shown
+     * by the output itself): such a pair fails --fail-on-regression. */
     int ok = !strcmp(rl_str(pr->a, "status"), "ok") &&
-             !strcmp(rl_str(pr->b, "status"), "ok") && pr->na && pr->nb;
+             !strcmp(rl_str(pr->b, "status"), "ok");
+    if (ok && (!pr->na || !pr->nb))
+        ok = 0, pr->why = "no repetitions with a wall time";
     for (size_t i = 0; ok && i < pr->na; i++)
         ok = x[i] > 0 ? (x[i] = log(x[i]), 1) : 0;
     for (size_t i = 0; ok && i < pr->nb; i++)
         ok = y[i] > 0 ? (y[i] = log(y[i]), 1) : 0;
+    if (!ok && !pr->why && !strcmp(rl_str(pr->a, "status"), "ok") &&
+        !strcmp(rl_str(pr->b, "status"), "ok"))
+        pr->why = "a wall time of 0 s";
     struct mw_shift s;
     struct mw_result t;
-    if (!ok || mw_hodges_lehmann(x, pr->na, y, pr->nb, CMP_ALPHA, &s) ||
-        mw_test(x, pr->na, y, pr->nb, &t)) {
+    int rc = ok ? mw_hodges_lehmann(x, pr->na, y, pr->nb, CMP_ALPHA, &s) : 0;
+    if (ok && !rc)
+        rc = mw_test(x, pr->na, y, pr->nb, &t);
+    free(x), free(y);
+    if (!ok || rc) {
+        if (rc)
+            pr->why = strerror(-rc);
         pr->v = V_FAILED;
-        free(x), free(y);
         return;
     }
-    free(x), free(y);
     pr->ratio = exp(s.est), pr->lo = exp(s.lo), pr->hi = exp(s.hi);
     pr->p = t.p, pr->exact = t.exact;
     if (pr->na < CMP_MIN_REPS || pr->nb < CMP_MIN_REPS)
@@ -237,9 +247,7 @@ static int pair_baseline(struct cmp *c, char *err, size_t errlen)
 
 int cmp_is_regression(const struct pair *p)
 {
-    return p->v == V_SLOWER ||
-           (p->v == V_FAILED && !strcmp(rl_str(p->a, "status"), "ok") &&
-            strcmp(rl_str(p->b, "status"), "ok"));
+    return p->v == V_SLOWER || p->v == V_FAILED;
 }
 
 double cmp_geomean(const struct cmp *c, size_t *n)
@@ -253,13 +261,19 @@ double cmp_geomean(const struct cmp *c, size_t *n)
     return *n ? exp(s / (double)*n) : NAN;
 }
 
-/* "5%", "5" or "2.5%": percent, 0 to 1000. */
+/* "5%", "5" or "2.5%": percent, 0 to 1000.  Plain decimals only (the
+ * strict parser of bench/parse.c): strtod would take "0x10" as 16%. */
 static int parse_threshold(const char *s, double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || (*end && strcmp(end, "%")) || !(v >= 0 && v <= 1000) ||
-        !strchr("0123456789.", s[0]))
+    size_t n = strlen(s);
+    char num[64], sub[128];
+    n -= n && s[n - 1] == '%';
+    if (n >= sizeof num)
+        return -1;
+    memcpy(num, s, n);
+    num[n] = 0;
+    double v;
+    if (pb_parse_number(num, 0, 1000, &v, sub, sizeof sub))
         return -1;
     *out = v / 100;
     return 0;
@@ -282,7 +296,7 @@ int cmd_compare(int argc, char **argv)
     static const struct opt opts[] = {
         {"format", OT_STR, F(format), 0, 0, "text|markdown|json", "output format (text)"},
         {"threshold", OT_STR, F(threshold), 0, 0, "PCT", "smallest change that counts as a regression (5%)"},
-        {"fail-on-regression", OT_FLAG, F(fail_on_regression), 0, 0, "", "exit 1 when a pair is significantly slower beyond the threshold (or a run ok in BASE is not in NEW)"},
+        {"fail-on-regression", OT_FLAG, F(fail_on_regression), 0, 0, "", "exit 1 when a pair is significantly slower beyond the threshold, or cannot be compared (a run not ok, no usable wall times)"},
         {"baseline", OT_STR, F(baseline), 0, 0, "KEY=VALUE", "one report: compare every run against this configuration"},
         {"output", OT_STR, F(output), 0, 0, "FILE", "write here instead of standard output"},
     };

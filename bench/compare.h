@@ -23,6 +23,7 @@ struct pair {
     double rss_a, rss_b;    /* median total peak RSS, bytes */
     double eff;             /* baseline mode: parallel efficiency, else NaN */
     enum verdict v;
+    const char *why;        /* V_FAILED with both runs ok: why not compared */
 };
 
 /* One `parbench compare`: its options, reports, and the pairs found. */
@@ -43,7 +44,9 @@ struct cmp {
 };
 
 /* What --fail-on-regression counts: a pair significantly slower beyond
- * the threshold, or a run that was ok in the base and is not any more. */
+ * the threshold, or a pair that could not be compared at all (a run not
+ * ok on either side, no usable wall times): a gate must not pass what it
+ * could not check. */
 int cmp_is_regression(const struct pair *p);
 /* Geometric mean of the compared pairs' ratios; *n gets their number. */
 double cmp_geomean(const struct cmp *c, size_t *n);

@@ -26,6 +26,8 @@ static void verdict_cell(const struct cmp *c, const struct pair *p, char *buf,
         snprintf(buf, n, "change within %g%%", c->thr * 100);
     else if (p->v == V_FEW)
         snprintf(buf, n, "too few repetitions (%zu, %zu)", p->na, p->nb);
+    else if (p->v == V_FAILED && p->why)
+        snprintf(buf, n, "not compared: %s", p->why);
     else if (p->v == V_FAILED)
         snprintf(buf, n, "not compared: %s / %s", rl_str(p->a, "status"),
                  rl_str(p->b, "status"));
@@ -187,6 +189,8 @@ void cmp_print_json(const struct cmp *c, FILE *f)
         cJSON_AddItemToObject(j, "p_value", num_or_null(p->p));
         cJSON_AddBoolToObject(j, "exact", p->exact);
         cJSON_AddStringToObject(j, "verdict", verdict_code[p->v]);
+        if (p->why)
+            cJSON_AddStringToObject(j, "not_compared_because", p->why);
         cJSON_AddItemToObject(j, "rss_total_base_bytes", num_or_null(p->rss_a));
         cJSON_AddItemToObject(j, "rss_total_new_bytes", num_or_null(p->rss_b));
         cJSON_AddItemToArray(pairs, j);

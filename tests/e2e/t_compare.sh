@@ -66,6 +66,26 @@ case $md in *"| configuration | base | new |"*"|---|"*) _record PASS "markdown t
 "$PB" compare "$B" "$TMPD/new.json" --output "$TMPD/cmp.txt" >"$TMPD/stdout.txt"
 eq "--output writes the file, not stdout" "yes 0" "$(grep -q 'slower' "$TMPD/cmp.txt" && echo yes) $(wc -c <"$TMPD/stdout.txt")"
 
+# Issue 10 item 4: 3200 repetitions a side (over 10^7 pairs), 2x slower.
+# The Hodges-Lehmann estimate once refused that many pairs and the pair
+# was silently "not compared", which passed the gate.
+"$PB" compare "$TMPD/large_base.json" "$TMPD/large_new.json" --format json >"$TMPD/large.out"
+eq "3200 repetitions a side: 2x is slower" slower "$(jq_py "$TMPD/large.out" 'r["pairs"][0]["verdict"]')"
+eq "3200 repetitions a side: ratio 2 in a tight interval" True "$(jq_py "$TMPD/large.out" '1.98 < r["pairs"][0]["ratio_ci95"][0] <= r["pairs"][0]["ratio"] <= r["pairs"][0]["ratio_ci95"][1] < 2.02')"
+expect_exit 1 "3200 repetitions a side: 2x fails --fail-on-regression" "$PB" compare "$TMPD/large_base.json" "$TMPD/large_new.json" --fail-on-regression
+# A pair that cannot be compared, whatever the reason, never passes the gate.
+python3 - "$B" "$TMPD/zero.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["runs"][0]["repetitions"][3]["wall_s"] = 0  # fork: ok, but a time of 0
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$PB" compare "$B" "$TMPD/zero.json" --format json >"$TMPD/zero.out"
+eq "a wall time of 0: not compared, with the reason" "failed a wall time of 0 s" "$(jq_py "$TMPD/zero.out" '[p["verdict"] + " " + p["not_compared_because"] for p in r["pairs"] if p["config"]["runner"] == "fork"][0]')"
+expect_exit 1 "a pair not compared fails --fail-on-regression" "$PB" compare "$B" "$TMPD/zero.json" --fail-on-regression
+case $("$PB" compare "$B" "$TMPD/zero.json") in *"not compared: a wall time of 0 s"*) _record PASS "text: why not compared" ;;
+    *) _record FAIL "text: why not compared" ;; esac
+
 # One report against a baseline configuration: speedups.
 M=$TMPD/matrix.json
 "$PB" compare "$M" --baseline runner=single --format json >"$TMPD/bl.out"
@@ -107,6 +127,9 @@ bad "unknown option" "$B" "$B" --frob
 bad "bad format" "$B" "$B" --format csv
 bad "bad threshold" "$B" "$B" --threshold lots
 bad "negative threshold" "$B" "$B" --threshold -5%
+bad "hexadecimal threshold" "$B" "$B" --threshold 0x10
+bad "exponent threshold" "$B" "$B" --threshold 1e1%
+bad "threshold above 1000%" "$B" "$B" --threshold 1001
 bad "--baseline without =" "$M" --baseline single
 bad "--baseline value absent" "$M" --baseline runner=gpu
 bad "--baseline with two reports" "$B" "$B" --baseline runner=single
