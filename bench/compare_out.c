@@ -102,6 +102,16 @@ void cmp_print_text(const struct cmp *c, FILE *f)
     if (c->baseline)
         fprintf(f, "%sbaseline: %s=%s; speedup = baseline time / run time\n",
                 md ? "- " : "", c->key, c->value);
+    if (c->nhdiff)
+        fprintf(f, "\n%sthe reports come from different hosts or builds:%s\n",
+                md ? "**" : "", md ? "**" : "");
+    for (size_t i = 0; i < c->nhdiff; i++) {
+        char a[96], b[96];
+        cmp_host_value(c->hdiff[i].a, a, sizeof a);
+        cmp_host_value(c->hdiff[i].b, b, sizeof b);
+        fprintf(f, "%s%s: %s -> %s\n", md ? "- " : "  ", c->hdiff[i].field,
+                a, b);
+    }
     fputc('\n', f);
     print_table(c, f);
     for (int s = 0; s < 2; s++) {
@@ -201,6 +211,18 @@ void cmp_print_json(const struct cmp *c, FILE *f)
         cJSON *u = cJSON_AddArrayToObject(o, c->baseline && s ? "no_baseline" : uk[s]);
         for (size_t i = 0; i < c->nunpaired[s]; i++)
             cJSON_AddItemToArray(u, config_json(c->unpaired[s][i]));
+    }
+    /* Always present (empty when the hosts and builds agree, and in
+     * baseline mode, where one report is compared with itself). */
+    cJSON *hd = cJSON_AddArrayToObject(o, "host_differences");
+    for (size_t i = 0; i < c->nhdiff; i++) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "field", c->hdiff[i].field);
+        cJSON_AddItemToObject(d, "base", c->hdiff[i].a ? cJSON_Duplicate(c->hdiff[i].a, 1)
+                                                       : cJSON_CreateNull());
+        cJSON_AddItemToObject(d, "new", c->hdiff[i].b ? cJSON_Duplicate(c->hdiff[i].b, 1)
+                                                      : cJSON_CreateNull());
+        cJSON_AddItemToArray(hd, d);
     }
     size_t n;
     cJSON_AddItemToObject(o, "geomean_ratio", num_or_null(cmp_geomean(c, &n)));

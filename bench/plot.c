@@ -30,7 +30,6 @@
 #define MAXPOINTS 64
 
 struct series {
-    char key[1024];   /* configuration without the x field */
     char label[256];  /* legend text */
     const cJSON *run[MAXPOINTS];
     size_t n;
@@ -67,12 +66,13 @@ void plot_series_label(const cJSON *run, const char *vary, const char *extra,
                                  w == 1 ? "" : "s");
     if (strcmp(vary, "tasks") && tasks_vary && used < n)
         used += (size_t)snprintf(buf + used, n - used, ", %g tasks", t);
-    struct rl_field f[RL_MAXFIELDS];
-    int k = rl_fields(run, f, RL_MAXFIELDS);
+    struct rl_config c = {0};
     char kv[160];
-    for (int i = 4; i < k && used < n; i++)
-        if (rl_in_list(extra, f[i].name) && rl_field_text(&f[i], kv, sizeof kv))
+    rl_config_of(run, &c); /* out of memory: no extra fields in the legend */
+    for (int i = 4; i < c.n && used < n; i++)
+        if (rl_in_list(extra, c.f[i].name) && rl_field_text(&c.f[i], kv, sizeof kv))
             used += (size_t)snprintf(buf + used, n - used, ", %s", kv);
+    rl_config_free(&c);
     for (char *c = buf; *c; c++)
         if (*c == '"')
             *c = '\'';
@@ -109,16 +109,15 @@ static size_t group(const struct plot *p, const char *wl, const char *vary,
     if (nr)
         rl_varying(runs, nr, extra, sizeof extra);
     for (size_t i = 0; i < nr; i++) {
-        char key[1024];
-        rl_config_key(runs[i], vary, key, sizeof key);
+        /* Same configuration but the x field: the same series.  Out of
+         * memory (< 0) starts a series of its own rather than merging. */
         size_t k = 0;
-        while (k < ns && strcmp(s[k].key, key))
+        while (k < ns && rl_same_config(runs[i], s[k].run[0], vary) != 1)
             k++;
         if (k == ns) {
             if (ns == MAXSERIES)
                 continue;
             memset(&s[ns], 0, sizeof *s);
-            snprintf(s[ns].key, sizeof s[ns].key, "%s", key);
             plot_series_label(runs[i], vary, extra, tasks_vary, s[ns].label,
                          sizeof s[ns].label);
             ns++;
@@ -246,13 +245,10 @@ static int chart_tasks(struct plot *p, const char *wl, int memory, char *err,
 static const cJSON *speedup_base(const struct plot *p, const struct series *s)
 {
     const char *loose = "runner,workers,transfer,schedule";
-    char want[1024], key[1024];
-    rl_config_key(s->run[0], loose, want, sizeof want);
     for (int i = 0; i < p->r.nruns; i++) {
         const cJSON *run = rl_run(&p->r, i);
-        rl_config_key(run, loose, key, sizeof key);
         if (!strcmp(rl_str(run, "runner"), "single") && plot_run_ok(run) &&
-            !strcmp(key, want))
+            rl_same_config(run, s->run[0], loose) == 1)
             return run;
     }
     for (size_t i = 0; i < s->n; i++)
