@@ -86,6 +86,55 @@ expect_exit 1 "a pair not compared fails --fail-on-regression" "$PB" compare "$B
 case $("$PB" compare "$B" "$TMPD/zero.json") in *"not compared: a wall time of 0 s"*) _record PASS "text: why not compared" ;;
     *) _record FAIL "text: why not compared" ;; esac
 
+# Issue 10 item 5: parameter values are compared whole.  Two url runs
+# whose URL files share a 120-character prefix were once paired (values
+# cut at 96 bytes) and reported "faster".
+python3 - "$TMPD/url.json" "$TMPD/urlA.json" "$TMPD/urlB.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+prefix = "/data/" + "x" * 120
+for path, name, scale in ((sys.argv[2], "a.txt", 1.0), (sys.argv[3], "b.txt", 0.75)):
+    d["runs"][0]["params"]["urls"] = prefix + "/" + name
+    for rep in d["runs"][0]["repetitions"]:
+        rep["wall_s"] *= scale
+    json.dump(d, open(path, "w"))
+PY
+"$PB" compare "$TMPD/urlA.json" "$TMPD/urlB.json" --format json >"$TMPD/urlAB.out"
+eq "URL files differing after 120 characters: not paired" "0 1 1" "$(jq_py "$TMPD/urlAB.out" '"%d %d %d" % (len(r["pairs"]), len(r["only_base"]), len(r["only_new"]))')"
+eq "unpaired run keeps its whole URL path" True "$(jq_py "$TMPD/urlAB.out" 'r["only_new"][0]["params"]["urls"].endswith("x/b.txt")')"
+"$PB" compare "$TMPD/urlA.json" "$TMPD/urlA.json" --format json >"$TMPD/urlAA.out"
+eq "the same long URL file: paired" 1 "$(jq_py "$TMPD/urlAA.out" 'len(r["pairs"])')"
+
+# Issue 10 item 6: reports from different hosts or builds.
+python3 - "$B" "$TMPD/new.json" "$TMPD/otherhost.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[2]))
+d["host"]["hostname"] = "elsewhere"
+d["host"]["cpu_model"] = "Other CPU 4-core"
+d["host"]["limits"]["effective_cpus"] = 4
+d["tool"]["commit"] = "0123abc"
+json.dump(d, open(sys.argv[3], "w"))
+PY
+"$PB" compare "$B" "$TMPD/new.json" --format json >"$TMPD/samehost.out"
+eq "same host and build: no differences" "[]" "$(jq_py "$TMPD/samehost.out" 'r["host_differences"]')"
+"$PB" compare "$B" "$TMPD/otherhost.json" --format json >"$TMPD/otherhost.out" 2>"$TMPD/otherhost.err"
+eq "different hosts: every difference in the JSON" "host.hostname host.cpu_model host.limits.effective_cpus tool.commit" \
+    "$(jq_py "$TMPD/otherhost.out" '" ".join(d["field"] for d in r["host_differences"])')"
+eq "different hosts: both values" True "$(jq_py "$TMPD/otherhost.out" '[(d["base"], d["new"]) for d in r["host_differences"]][2] == (8, 4)')"
+case $(cat "$TMPD/otherhost.err") in "parbench: compare: warning: "*host.hostname*tool.commit*) _record PASS "different hosts: one warning line on stderr" ;;
+    *) _record FAIL "different hosts: one warning line on stderr" "$(cat "$TMPD/otherhost.err")" ;; esac
+txt=$("$PB" compare "$B" "$TMPD/otherhost.json" 2>/dev/null)
+case $txt in *"different hosts or builds"*"host.cpu_model: Synthetic CPU 8-core -> Other CPU 4-core"*) _record PASS "different hosts: listed in the text" ;;
+    *) _record FAIL "different hosts: listed in the text" "$txt" ;; esac
+out=$("$PB" compare "$B" "$TMPD/otherhost.json" --fail-on-regression 2>"$TMPD/err"); rc=$?
+eq "different hosts: --fail-on-regression refuses (exit 2, one line, nothing written)" "2 1 0" \
+    "$rc $(wc -l <"$TMPD/err") ${#out}"
+case $(cat "$TMPD/err") in "parbench: compare: "*--allow-different-hosts*) _record PASS "refusal names --allow-different-hosts" ;;
+    *) _record FAIL "refusal names --allow-different-hosts" "$(cat "$TMPD/err")" ;; esac
+expect_exit 1 "--allow-different-hosts: the gate judges (2x slower fails)" "$PB" compare "$B" "$TMPD/otherhost.json" --fail-on-regression --allow-different-hosts
+"$PB" compare "$TMPD/otherhost.json" --baseline runner=fork --format json >"$TMPD/blhost.out" 2>"$TMPD/blhost.err"
+eq "baseline mode: one report, no host differences" "[] 0" "$(jq_py "$TMPD/blhost.out" 'r["host_differences"]') $(wc -c <"$TMPD/blhost.err")"
+
 # One report against a baseline configuration: speedups.
 M=$TMPD/matrix.json
 "$PB" compare "$M" --baseline runner=single --format json >"$TMPD/bl.out"
