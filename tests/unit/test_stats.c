@@ -220,17 +220,33 @@ static const struct { size_t m, n; } sizes[] = {
     {60, 45}, {200, 300}, {1000, 37}, {37, 1000}, {500, 700},
 };
 
+/* Samples of sizes[t] of one kind, y shifted; sorted if asked. */
+struct sample {
+    size_t m, n, K;
+    double *x, *y, *d; /* d: all differences, sorted (brute_diffs) */
+};
+static struct sample make_sample(size_t t, int kind, double shift, int sort)
+{
+    struct sample a = {sizes[t].m, sizes[t].n, sizes[t].m * sizes[t].n, NULL,
+                       NULL, NULL};
+    a.x = malloc(a.m * sizeof *a.x), a.y = malloc(a.n * sizeof *a.y);
+    ck_assert(a.x && a.y);
+    fill(a.x, a.m, kind, 0), fill(a.y, a.n, kind, shift);
+    if (sort)
+        qsort(a.x, a.m, sizeof *a.x, cmp_dbl), qsort(a.y, a.n, sizeof *a.y, cmp_dbl);
+    a.d = brute_diffs(a.x, a.m, a.y, a.n);
+    return a;
+}
+
 /* Every k for small sizes, 40 spread over 1..mn for larger ones: the
  * selection returns exactly the element the full sort puts at k - 1. */
 START_TEST(diff_kth_vs_brute_force)
 {
     for (size_t t = 0; t < NELEM(sizes); t++)
         for (int kind = 0; kind < 3; kind++) {
-            size_t m = sizes[t].m, n = sizes[t].n, K = m * n;
-            double *x = malloc(m * sizeof *x), *y = malloc(n * sizeof *y);
-            fill(x, m, kind, 0), fill(y, n, kind, 0.3 * (double)kind);
-            qsort(x, m, sizeof *x, cmp_dbl), qsort(y, n, sizeof *y, cmp_dbl);
-            double *d = brute_diffs(x, m, y, n), got;
+            struct sample a = make_sample(t, kind, 0.3 * (double)kind, 1);
+            size_t m = a.m, n = a.n, K = a.K;
+            double *x = a.x, *y = a.y, *d = a.d, got;
             size_t step = K <= 2500 ? 1 : K / 40;
             for (size_t k = 1; k <= K; k += step) {
                 ck_assert_int_eq(mw_diff_kth(x, m, y, n, k, &got), 0);
@@ -254,10 +270,9 @@ START_TEST(hodges_lehmann_and_u_vs_brute_force)
 {
     for (size_t t = 0; t < NELEM(sizes); t++)
         for (int kind = 0; kind < 3; kind++) {
-            size_t m = sizes[t].m, n = sizes[t].n, K = m * n;
-            double *x = malloc(m * sizeof *x), *y = malloc(n * sizeof *y);
-            fill(x, m, kind, 0), fill(y, n, kind, 0.05 * (double)kind);
-            double *d = brute_diffs(x, m, y, n);
+            struct sample a = make_sample(t, kind, 0.05 * (double)kind, 0);
+            size_t m = a.m, n = a.n, K = a.K;
+            double *x = a.x, *y = a.y, *d = a.d;
             struct mw_shift s;
             ck_assert_int_eq(mw_hodges_lehmann(x, m, y, n, 0.05, &s), 0);
             double med = K % 2 ? d[K / 2] : (d[K / 2 - 1] + d[K / 2]) / 2;
