@@ -62,7 +62,8 @@ static int cell_plan(const struct cell *c, struct run_config *cfg,
 {
     config_defaults(cfg);
     for (size_t i = 0; i < c->nopts; i++)
-        if (config_set(cfg, c->opts[i].name, c->opts[i].value, err, errlen))
+        if (config_set(cfg, c->opts[i].name, cell_opt_value(&c->opts[i]),
+                       err, errlen))
             return -EINVAL;
     cfg->quiet = 1;
     return config_resolve(cfg, plan, err, errlen);

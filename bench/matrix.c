@@ -16,23 +16,25 @@
 /* Options that belong to the matrix as a whole, not to a cell. */
 static const char *const not_in_cells[] = {"output", "dump", "quiet", NULL};
 
-static int value_text(const cJSON *v, char *buf, size_t n)
+/* A scalar of the file as a cell value: 0, or -1 for anything else.
+ * Numbers get the shortest text that reads back as the same double, so
+ * two numbers that differ anywhere are two cells. */
+static int value_text(const cJSON *v, struct cell_opt *o)
 {
+    o->str = NULL;
     if (cJSON_IsString(v)) {
-        if (strlen(v->valuestring) >= n)
-            return -1;
-        snprintf(buf, n, "%s", v->valuestring);
+        o->str = v->valuestring;
         return 0;
     }
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) < 9e15)
-            snprintf(buf, n, "%.0f", d);
-        else
-            snprintf(buf, n, "%.10g", d);
-        return 0;
-    }
-    return -1;
+    if (!cJSON_IsNumber(v))
+        return -1;
+    double d = v->valuedouble;
+    if (d == floor(d) && fabs(d) < 9e15)
+        snprintf(o->num, sizeof o->num, "%.0f", d);
+    else if (snprintf(o->num, sizeof o->num, "%.15g", d),
+             strtod(o->num, NULL) != d)
+        snprintf(o->num, sizeof o->num, "%.17g", d);
+    return 0;
 }
 
 /* Is `name` a cell option, and does `text` parse as its value? */
@@ -78,11 +80,11 @@ static int scalars(const cJSON *obj, const char *where, struct cell *proto,
             return -EINVAL;
         }
         struct cell_opt *o = &proto->opts[proto->nopts];
-        if (value_text(v, o->value, sizeof o->value)) {
+        if (value_text(v, o)) {
             snprintf(err, errlen, "%s: expected a string or a number", at);
             return -EINVAL;
         }
-        if (check_value(at, v->string, o->value, err, errlen))
+        if (check_value(at, v->string, cell_opt_value(o), err, errlen))
             return -EINVAL;
         o->name = v->string;
         proto->nopts++;
@@ -90,13 +92,21 @@ static int scalars(const cJSON *obj, const char *where, struct cell *proto,
     return 0;
 }
 
-static const char *cell_get(const struct cell *c, const char *name)
+/* The option in force for name (later entries override earlier ones),
+ * or NULL. */
+static const struct cell_opt *cell_opt(const struct cell *c, const char *name)
 {
-    const char *val = NULL; /* later entries override earlier ones */
+    const struct cell_opt *o = NULL;
     for (size_t i = 0; i < c->nopts; i++)
         if (!strcmp(c->opts[i].name, name))
-            val = c->opts[i].value;
-    return val;
+            o = &c->opts[i];
+    return o;
+}
+
+static const char *cell_get(const struct cell *c, const char *name)
+{
+    const struct cell_opt *o = cell_opt(c, name);
+    return o ? cell_opt_value(o) : NULL;
 }
 
 /* Does exclude entry ex (name -> scalar or list) match cell c? */
@@ -108,13 +118,13 @@ static int excluded(const cJSON *ex, const struct cell *c)
         if (!have)
             return 0;
         int any = 0;
-        char t[96];
+        struct cell_opt t;
         if (cJSON_IsArray(v)) {
             const cJSON *e;
             cJSON_ArrayForEach(e, v)
-                any |= !value_text(e, t, sizeof t) && !strcmp(t, have);
+                any |= !value_text(e, &t) && !strcmp(cell_opt_value(&t), have);
         } else {
-            any = !value_text(v, t, sizeof t) && !strcmp(t, have);
+            any = !value_text(v, &t) && !strcmp(cell_opt_value(&t), have);
         }
         if (!any)
             return 0;
@@ -138,27 +148,63 @@ static int push(struct matrix *m, size_t *cap, const struct cell *c)
     return 0;
 }
 
-/* Canonical key; a runner that runs one worker gets workers=1, so
- * "single x workers [1, 2]" is one cell, not two. */
-static void finish_cell(struct cell *c)
+/* Append s to the key at *len (capacity *cap), with ' ' and '\\' escaped
+ * when esc: names never hold a space, so "a=x b=y" then reads one way
+ * only, whatever the values hold. */
+static int key_add(char **key, size_t *len, size_t *cap, const char *s, int esc)
+{
+    for (; *s; s++) {
+        if (*len + 3 > *cap) {
+            size_t nc = *cap ? 2 * *cap : 128;
+            char *k = realloc(*key, nc);
+            if (!k)
+                return -ENOMEM;
+            *key = k, *cap = nc;
+        }
+        if (esc && (*s == ' ' || *s == '\\'))
+            (*key)[(*len)++] = '\\';
+        (*key)[(*len)++] = *s;
+        (*key)[*len] = 0;
+    }
+    return 0;
+}
+
+/* Canonical key, whole however long (once cut at 1024 bytes, which merged
+ * distinct cells); a runner that runs one worker gets workers=1, so
+ * "single x workers [1, 2]" is one cell, not two.  0 or -ENOMEM. */
+static int finish_cell(struct cell *c)
 {
     const char *r = cell_get(c, "runner");
     const struct runner *run = r ? runner_find(r) : NULL;
     if (run && run->max_workers == 1 && cell_get(c, "workers") &&
         c->nopts < CELL_MAX_OPTS) {
         c->opts[c->nopts].name = "workers";
-        snprintf(c->opts[c->nopts].value, sizeof c->opts[0].value, "1");
+        c->opts[c->nopts].str = "1";
         c->nopts++;
     }
-    c->key[0] = 0;
-    for (size_t i = 0; i < c->nopts; i++) {
+    size_t len = 0, cap = 0;
+    int rc = 0;
+    c->key = NULL;
+    for (size_t i = 0; i < c->nopts && !rc; i++) {
         /* Only the value in force for each name. */
-        if (cell_get(c, c->opts[i].name) != c->opts[i].value)
+        if (cell_opt(c, c->opts[i].name) != &c->opts[i])
             continue;
-        size_t l = strlen(c->key);
-        snprintf(c->key + l, sizeof c->key - l, "%s%s=%s", l ? " " : "",
-                 c->opts[i].name, c->opts[i].value);
+        rc = key_add(&c->key, &len, &cap, len ? " " : "", 0);
+        if (!rc)
+            rc = key_add(&c->key, &len, &cap, c->opts[i].name, 0);
+        if (!rc)
+            rc = key_add(&c->key, &len, &cap, "=", 0);
+        if (!rc)
+            rc = key_add(&c->key, &len, &cap, cell_opt_value(&c->opts[i]), 1);
     }
+    if (!rc && !c->key)
+        c->key = strdup("");
+    if (rc || !c->key) {
+        free(c->key);
+        c->key = NULL;
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
@@ -207,13 +253,14 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         int i = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
-            char t[96], ke[220];
+            struct cell_opt t;
+            char ke[220];
             snprintf(ke, sizeof ke, "%s[%d]", k, i++);
-            if (value_text(e, t, sizeof t)) {
+            if (value_text(e, &t)) {
                 snprintf(err, errlen, "%s: expected a string or a number", ke);
                 return -EINVAL;
             }
-            if (check_value(ke, v->string, t, err, errlen))
+            if (check_value(ke, v->string, cell_opt_value(&t), err, errlen))
                 return -EINVAL;
         }
         if (nd + proto.nopts >= CELL_MAX_OPTS) {
@@ -253,13 +300,15 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         struct cell c = proto;
         for (size_t d = 0; d < nd; d++) {
             c.opts[c.nopts].name = dims[d]->string;
-            value_text(pos[d], c.opts[c.nopts].value, sizeof c.opts[0].value);
+            value_text(pos[d], &c.opts[c.nopts]);
             c.nopts++;
         }
-        finish_cell(&c);
-        int x = 0;
+        int x = 0, rc = finish_cell(&c);
         cJSON_ArrayForEach(e, exl) x |= excluded(e, &c);
-        int rc = x ? 1 : push(m, cap, &c);
+        if (!rc)
+            rc = x ? 1 : push(m, cap, &c);
+        if (rc != 0)
+            free(c.key); /* excluded, a duplicate, or not stored */
         if (rc < 0) {
             snprintf(err, errlen, "out of memory expanding the matrix");
             return rc;
@@ -388,6 +437,8 @@ fail:
 
 void matrix_free(struct matrix *m)
 {
+    for (size_t i = 0; i < m->ncells; i++)
+        free(m->cells[i].key);
     cJSON_Delete(m->doc);
     free(m->cells);
     memset(m, 0, sizeof *m);

@@ -22,11 +22,19 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/* One option=value pair of a cell (pointers into the parsed document). */
+/* One option=value pair of a cell (pointers into the parsed document).
+ * The value is never copied into a fixed buffer: a string is the
+ * document's own (any length), a number's text is short by nature.  Read
+ * it with cell_opt_value(); the struct may be copied freely. */
 struct cell_opt {
     const char *name;
-    char value[96];
+    const char *str; /* a string value, in the document; NULL for a number */
+    char num[32];    /* a number's canonical text (when str is NULL) */
 };
+static inline const char *cell_opt_value(const struct cell_opt *o)
+{
+    return o->str ? o->str : o->num;
+}
 
 #define CELL_MAX_OPTS 48
 
@@ -34,9 +42,10 @@ struct cell {
     const char *experiment;       /* its experiment's name */
     size_t nopts;
     struct cell_opt opts[CELL_MAX_OPTS]; /* defaults, set, then grid values */
-    char key[1024];               /* canonical "name=value ..." of the grid
-                                     and set values: identifies the cell
-                                     across --resume */
+    char *key;                    /* canonical "name=value ..." of the grid
+                                     and set values, whole (malloc'ed,
+                                     owned by the matrix): identifies the
+                                     cell across --resume */
 };
 
 struct matrix {
