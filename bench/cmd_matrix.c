@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "bench/matrix.h"
 #include "bench/opts.h"
 #include "bench/report.h"
+#include "bench/reportlock.h"
 #include "bench/run.h"
 #include "bench/server_proc.h"
 
@@ -53,6 +55,13 @@ static int parse_args(int argc, char **argv, struct margs *a)
     if (!a->output && !a->dry_run)
         return pb_usage_error("matrix: --output FILE is required (the report "
                               "is rewritten after every cell)");
+    /* The first rewrite would replace the matrix file with a report. */
+    struct stat fs, os;
+    if (a->output && !a->dry_run && stat(a->file, &fs) == 0 &&
+        stat(a->output, &os) == 0 && fs.st_dev == os.st_dev &&
+        fs.st_ino == os.st_ino)
+        return pb_usage_error("matrix: --output %s is the matrix file itself",
+                              a->output);
     return 0;
 }
 
@@ -107,7 +116,16 @@ static cJSON *load_previous(const char *path, const struct matrix *m,
         return NULL;
     }
     const cJSON *run;
+    int i = 0;
     cJSON_ArrayForEach(run, cJSON_GetObjectItem(doc, "runs")) {
+        /* Appending to such a file would keep a report nothing reads. */
+        if (!cJSON_IsObject(run)) {
+            snprintf(err, errlen, "--resume: %s: runs[%d] is not an object",
+                     path, i);
+            cJSON_Delete(doc);
+            return NULL;
+        }
+        i++;
         const char *key = cJSON_GetStringValue(
             cJSON_GetObjectItem(cJSON_GetObjectItem(run, "cell"), "key"));
         for (size_t k = 0; key && k < m->ncells; k++)
@@ -147,6 +165,7 @@ int cmd_matrix(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc;
+    struct report_lock lock = {.fd = -1};
     char err[512];
     struct matrix m;
     if (matrix_load(a.file, &m, err, sizeof err))
@@ -179,7 +198,8 @@ int cmd_matrix(int argc, char **argv)
         rc = dry_run(&m, est);
         goto out;
     }
-    if (report_check_output(a.output, err, sizeof err)) {
+    if (report_check_output(a.output, err, sizeof err) ||
+        report_lock(&lock, a.output, err, sizeof err)) {
         rc = pb_usage_error("matrix: %s", err);
         goto out;
     }
@@ -270,6 +290,7 @@ int cmd_matrix(int argc, char **argv)
     cJSON_Delete(doc);
     rc = failed_cells ? 1 : 0;
 out:
+    report_unlock(&lock);
     free(est), free(done), free(cfgs);
     matrix_free(&m);
     return rc;

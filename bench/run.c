@@ -348,8 +348,13 @@ cJSON *run_execute(struct run_state *s, int *status)
     /* Failed tasks (a URL answering 404) make the run "partial" but do not
      * stop it: the repetitions still run and are reported, so each task's
      * error reaches the report even when the warm-up met it first.  A
-     * runner failure ("failed") stops it. */
-    int first_partial = 0;
+     * runner failure ("failed") stops it.  The result and the status come
+     * from the measured repetitions only: a warm-up that a flaky server
+     * still answered says nothing about them.  Every repetition without
+     * a failed task, the warm-up included, must give the same checksum. */
+    int have_ref = 0;
+    uint64_t ref = 0;
+    size_t failed_measured = 0; /* failed tasks over measured repetitions */
     for (unsigned k = 0; strcmp(st, "failed") != 0 && k < p->warmup + p->repeat;
          k++) {
         int measured = k >= p->warmup;
@@ -363,19 +368,22 @@ cJSON *run_execute(struct run_state *s, int *status)
             st = "failed";
             break;
         }
-        if (k == 0) {
-            checksum = r.checksum;
-            value = 0;
-            for (size_t i = 0; i < n; i++)
-                value += recs[i].res.value;
-            first_partial = r.failed_tasks != 0;
-        } else if (r.checksum != checksum && !r.failed_tasks &&
-                   !first_partial) {
+        if (!r.failed_tasks && !have_ref) {
+            ref = r.checksum;
+            have_ref = 1;
+        } else if (!r.failed_tasks && r.checksum != ref) {
             snprintf(err, sizeof err, "checksum differs between repetitions "
-                     "(%016" PRIx64 " then %016" PRIx64 ")", checksum,
-                     r.checksum);
+                     "(%016" PRIx64 " then %016" PRIx64 ")", ref, r.checksum);
             st = "failed";
             break;
+        }
+        if (!measured)
+            continue;
+        if (done == 0) {
+            checksum = r.checksum;
+            value = 0; /* a failed task has no value */
+            for (size_t i = 0; i < n; i++)
+                value += recs[i].res.status == 0 ? recs[i].res.value : 0;
         }
         if (r.failed_tasks) {
             size_t first = 0;
@@ -385,9 +393,19 @@ cJSON *run_execute(struct run_state *s, int *status)
                      "%zu: %s", r.failed_tasks, n, first,
                      recs[first].res.error);
             st = "partial";
+            failed_measured += r.failed_tasks;
         }
-        if (measured)
-            reps[done++] = r;
+        reps[done++] = r;
+    }
+    /* Nothing measured succeeded: there is no result to report. */
+    int no_result = done && failed_measured == done * n;
+    if (no_result && !strcmp(st, "partial")) {
+        char why[sizeof err];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, sizeof err, "every task of every measured repetition "
+                 "failed (%u repetition%s); last: %.160s", (unsigned)done,
+                 done == 1 ? "" : "s", why);
+        st = "failed";
     }
     if (pool) {
         pm.error[0] = 0;
@@ -411,11 +429,11 @@ cJSON *run_execute(struct run_state *s, int *status)
     cJSON *res = cJSON_AddObjectToObject(run, "result");
     char hex[17];
     snprintf(hex, sizeof hex, "%016" PRIx64, checksum);
-    if (done)
+    if (done && !no_result)
         cJSON_AddStringToObject(res, "checksum", hex);
     else
         cJSON_AddNullToObject(res, "checksum");
-    if (p->w.ops->has_value && done)
+    if (p->w.ops->has_value && done && !no_result)
         cJSON_AddNumberToObject(res, "value", (double)value);
     else
         cJSON_AddNullToObject(res, "value");
