@@ -4,9 +4,15 @@
  * in a child inside the run's cgroups (bench/isolate.c) and this process
  * only records: the run object comes back as JSON, or, when the child was
  * killed (the OOM killer, a crash), this process writes the run object
- * itself with the cause.  A worker killed by the OOM killer while the
- * child survives also counts as "oom": the cgroup's OOM-kill counter says
- * so. */
+ * itself with the cause.
+ *
+ * "oom" is what the kernel says, never a guess from the signal: a SIGKILL
+ * from outside (a user, a watchdog) while --memory is set is "failed" with
+ * the signal.  The run is "oom" when the cgroup's OOM-kill counter moved
+ * (which also catches a worker killed while the child survived).  On a
+ * kernel without that counter (v1 before Linux 4.13) the stated rule is:
+ * a process of the run died of SIGKILL and the cgroup had reached its
+ * limit (memory.failcnt > 0 and the peak at the limit). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +57,7 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
     char err[300];
     int sig = 0;
     cJSON *run = isolate_run(ls, body, &b, &sig, err, sizeof err);
-    uint64_t ooms = limits_oom_kills(ls);
+    int64_t ooms = limits_oom_kills(ls);
     uint64_t peak = limits_memory_peak(ls);
     if (!run) {
         run = cJSON_CreateObject();
@@ -66,13 +72,22 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
     }
     const cJSON *st = cJSON_GetObjectItem(run, "status");
     int ok = cJSON_IsString(st) && !strcmp(st->valuestring, "ok");
-    if (!ok && (ooms > 0 || (sig == SIGKILL && ls->req.memory))) {
-        char lim[32], msg[600];
+    const cJSON *e = cJSON_GetObjectItem(run, "error");
+    /* A worker's death reaches the error text as "signal 9". */
+    int sigkill = sig == SIGKILL ||
+                  (cJSON_IsString(e) && strstr(e->valuestring, "signal 9"));
+    int oom = ooms > 0 ||
+              (ooms < 0 && sigkill && limits_memory_limit_hit(ls));
+    if (!ok && oom) {
+        char lim[32], msg[600], count[64];
         pb_format_size(ls->req.memory, lim, sizeof lim);
-        const cJSON *e = cJSON_GetObjectItem(run, "error");
+        if (ooms >= 0)
+            snprintf(count, sizeof count, "%lld OOM kill%s", (long long)ooms,
+                     ooms == 1 ? "" : "s");
+        else
+            snprintf(count, sizeof count, "killed at its limit");
         snprintf(msg, sizeof msg, "out of memory: the run exceeded its "
-                 "memory limit of %s (%s; %llu OOM kill%s): %s", lim,
-                 ls->mechanism, (unsigned long long)ooms, ooms == 1 ? "" : "s",
+                 "memory limit of %s (%s; %s): %s", lim, ls->mechanism, count,
                  cJSON_IsString(e) ? e->valuestring : "killed");
         set_str(run, "status", "oom");
         set_str(run, "error", msg);

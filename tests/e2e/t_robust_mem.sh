@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Issue 10, items 7-9: memory.  A SIGKILL from outside is "failed", not
+# "oom", unless the kernel counted an OOM kill; a configuration needing
+# more memory than the machine has is refused before it starts (unless
+# --force); a report that cannot be built for lack of memory is a failure
+# with its cause, never a silently incomplete report with exit 0.
+. "$(dirname "$0")/lib.sh"
+
+# ---- item 9: an outside SIGKILL under --memory -------------------------------
+if [ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup ]; then
+    out="$TMPD/killed.json"
+    "$PB" run --quiet --workload spin --duration 3s --tasks 1 --repeat 1 --warmup 0 \
+        --memory 256MB --output "$out" 2>/dev/null &
+    pb=$!
+    victim=
+    for _ in $(seq 200); do
+        victim=$(pgrep -P "$pb" | head -1)
+        [ -n "$victim" ] && break
+        sleep 0.05
+    done
+    sleep 0.5
+    [ -n "$victim" ] && kill -KILL "$victim"
+    wait "$pb"; rc=$?
+    eq "outside SIGKILL: exit 1" 1 "$rc"
+    eq "outside SIGKILL under --memory: failed, not oom" failed "$(jq_py "$out" 'r["runs"][0]["status"]')"
+    eq "outside SIGKILL: the error names the signal" True "$(jq_py "$out" '"signal 9" in r["runs"][0]["error"]')"
+    # A real OOM kill is still "oom", with the kernel's count.
+    out="$TMPD/oom.json"
+    "$PB" run --quiet --workload image --size 200MB --tasks 4 --repeat 1 --warmup 0 \
+        --runner fork --workers 2 --memory 64MB --output "$out" 2>/dev/null
+    eq "a real OOM kill: oom" oom "$(jq_py "$out" 'r["runs"][0]["status"]')"
+    eq "a real OOM kill: the kernel's count is in the error" True \
+       "$(jq_py "$out" '" OOM kill" in r["runs"][0]["error"]')"
+else
+    skip "outside SIGKILL under --memory" "no writable memory cgroup"
+fi
