@@ -20,6 +20,7 @@
 #include "bench/commands.h"
 #include "bench/estimate.h"
 #include "bench/execute.h"
+#include "bench/jsonmem.h"
 #include "bench/matrix.h"
 #include "bench/opts.h"
 #include "bench/report.h"
@@ -209,11 +210,18 @@ int cmd_matrix(int argc, char **argv)
         rc = pb_usage_error("matrix: %s", err);
         goto out;
     }
+    unsigned long mark = pb_json_mark();
     if (!doc) {
         doc = report_new();
         cJSON *mx = cJSON_AddObjectToObject(doc, "matrix");
         cJSON_AddStringToObject(mx, "file", a.file);
         cJSON_AddNumberToObject(mx, "cells", (double)m.ncells);
+    }
+    if (!doc || pb_json_failed_since(mark)) {
+        fprintf(stderr, "parbench: matrix: out of memory building the report\n");
+        cJSON_Delete(doc);
+        rc = 1;
+        goto out;
     }
     int show = !a.quiet && isatty(STDERR_FILENO);
     double t0 = pb_now(), est_left = 0, spent_est = 0, spent = 0;
@@ -248,15 +256,19 @@ int cmd_matrix(int argc, char **argv)
             run_setup(&st, &plan, err, sizeof err) == 0) {
             if (execute_prepare(&plan, &ls, err, sizeof err) == 0) {
                 run = execute_run(&st, &ls, &failed);
+                if (!run)
+                    snprintf(err, sizeof err, "out of memory building the "
+                             "report");
             } else {
-                run = cJSON_CreateObject();
-                run_config_json(&st, run);
-                cJSON_AddStringToObject(run, "status", "failed");
-                cJSON_AddStringToObject(run, "error", err);
+                run = run_failed_json(&st, err);
             }
             run_cleanup(&st);
         }
         server_proc_stop(&srv); /* the cell's embedded server, if any */
+        /* From here on the cell's record is small: if it cannot be made,
+         * memory is gone and the matrix stops, its report on disk holding
+         * every cell before this one. */
+        mark = pb_json_mark();
         if (!run) { /* validated above: only a changed machine gets here */
             run = cJSON_CreateObject();
             cJSON_AddStringToObject(run, "status", "failed");
@@ -266,6 +278,14 @@ int cmd_matrix(int argc, char **argv)
         cJSON_AddNumberToObject(cell, "index", (double)k);
         cJSON_AddStringToObject(cell, "experiment", m.cells[k].experiment);
         cJSON_AddStringToObject(cell, "key", m.cells[k].key);
+        if (!run || pb_json_failed_since(mark)) {
+            fprintf(stderr, "parbench: matrix: cell %zu: out of memory "
+                    "building the report\n", k + 1);
+            cJSON_Delete(run);
+            cJSON_Delete(doc);
+            rc = 1;
+            goto out;
+        }
         cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "runs"), run);
         failed_cells += failed != 0;
         if (report_write(a.output, doc, err, sizeof err)) {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bench/execute.h"
+#include "bench/jsonmem.h"
 #include "bench/parse.h"
 
 int execute_prepare(struct run_plan *p, struct limit_state *ls, char *err,
@@ -56,19 +57,16 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
     struct body_arg b = {.s = s};
     char err[300];
     int sig = 0;
+    unsigned long mark = pb_json_mark();
     cJSON *run = isolate_run(ls, body, &b, &sig, err, sizeof err);
     int64_t ooms = limits_oom_kills(ls);
     uint64_t peak = limits_memory_peak(ls);
+    if (!run)
+        run = run_failed_json(s, err);
     if (!run) {
-        run = cJSON_CreateObject();
-        run_config_json(s, run);
-        cJSON_AddStringToObject(run, "status", "failed");
-        cJSON_AddStringToObject(run, "error", err);
-        cJSON *res = cJSON_AddObjectToObject(run, "result");
-        cJSON_AddNullToObject(res, "checksum");
-        cJSON_AddNullToObject(res, "value");
-        cJSON_AddArrayToObject(run, "repetitions");
-        cJSON_AddObjectToObject(run, "summary");
+        limits_cleanup(ls);
+        *failed = 1;
+        return NULL;
     }
     const cJSON *st = cJSON_GetObjectItem(run, "status");
     int ok = cJSON_IsString(st) && !strcmp(st->valuestring, "ok");
@@ -98,6 +96,11 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
     cJSON_DeleteItemFromObject(run, "limits");
     cJSON_AddItemToObject(run, "limits", lj);
     limits_cleanup(ls);
+    if (pb_json_failed_since(mark)) { /* reading it back or adding to it */
+        cJSON_Delete(run);
+        *failed = 1;
+        return run_oom_json(s);
+    }
     st = cJSON_GetObjectItem(run, "status");
     *failed = !(cJSON_IsString(st) && !strcmp(st->valuestring, "ok"));
     return run;

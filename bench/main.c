@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bench/commands.h"
+#include "bench/jsonmem.h"
 #include "bench/report.h"
 
 struct command {
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
     /* A worker that dies must show up as an error on its pipe, not kill
      * the driver with SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
+    pb_json_init();
     if (argc < 2)
         return pb_usage_error("missing command (see parbench --help)");
     const char *name = argv[1];

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench/dump.h"
+#include "bench/jsonmem.h"
 #include "bench/measure.h"
 #include "bench/run.h"
 #include "bench/stats.h"
@@ -231,12 +232,15 @@ static cJSON *summary_json(const double *x, size_t n)
     return o;
 }
 
-static void add_summary(cJSON *run, const struct rep *reps, size_t n)
+/* -1 when out of memory (the summary is then incomplete). */
+static int add_summary(cJSON *run, const struct rep *reps, size_t n)
 {
     cJSON *sum = cJSON_AddObjectToObject(run, "summary");
     double *x = calloc(n ? n : 1, sizeof *x);
-    if (!x)
-        return;
+    if (!x || !sum) {
+        free(x);
+        return -1;
+    }
 #define FIELD(key, expr)                                   \
     do {                                                   \
         for (size_t i = 0; i < n; i++)                     \
@@ -252,6 +256,7 @@ static void add_summary(cJSON *run, const struct rep *reps, size_t n)
     FIELD("rss_total_bytes", rss_total);
 #undef FIELD
     free(x);
+    return 0;
 }
 
 cJSON *run_config_json(struct run_state *s, cJSON *run)
@@ -315,10 +320,47 @@ cJSON *run_config_json(struct run_state *s, cJSON *run)
     return par;
 }
 
+cJSON *run_failed_json(struct run_state *s, const char *error)
+{
+    unsigned long mark = pb_json_mark();
+    cJSON *run = cJSON_CreateObject();
+    if (!run)
+        return NULL;
+    run_config_json(s, run);
+    cJSON_AddStringToObject(run, "status", "failed");
+    cJSON_AddStringToObject(run, "error", error);
+    cJSON *res = cJSON_AddObjectToObject(run, "result");
+    cJSON_AddNullToObject(res, "checksum");
+    cJSON_AddNullToObject(res, "value");
+    cJSON_AddArrayToObject(run, "repetitions");
+    cJSON_AddObjectToObject(run, "summary");
+    if (pb_json_failed_since(mark)) {
+        cJSON_Delete(run);
+        return NULL;
+    }
+    return run;
+}
+
+cJSON *run_oom_json(struct run_state *s)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "out of memory building the report (%zu "
+             "tasks, %u repetitions)", s->plan->w.p.tasks, s->plan->repeat);
+    return run_failed_json(s, msg);
+}
+
 cJSON *run_execute(struct run_state *s, int *status)
 {
     struct run_plan *p = s->plan;
+    /* Every allocation of the run object is checked at once, at the end:
+     * a run object that lost a key to a failed allocation is replaced
+     * by a failed one saying so, never written as if complete. */
+    unsigned long mark = pb_json_mark();
     cJSON *run = cJSON_CreateObject();
+    if (!run) {
+        *status = 1;
+        return NULL;
+    }
     run_config_json(s, run);
     cJSON *reps_json = cJSON_CreateArray();
     char err[256] = "";
@@ -452,8 +494,13 @@ cJSON *run_execute(struct run_state *s, int *status)
     cJSON_AddNumberToObject(run, "input_bytes", (double)s->in_bytes);
     cJSON_AddNumberToObject(run, "output_bytes", (double)s->out_bytes);
     cJSON_AddItemToObject(run, "repetitions", reps_json);
-    add_summary(run, reps, done);
+    int incomplete = add_summary(run, reps, done) != 0 || !reps_json;
     free(reps), free(recs), free(digests), free(pids);
     *status = strcmp(st, "ok") != 0;
+    if (incomplete || pb_json_failed_since(mark)) {
+        cJSON_Delete(run); /* its memory is what the short one needs */
+        *status = 1;
+        return run_oom_json(s);
+    }
     return run;
 }

@@ -34,3 +34,26 @@ if [ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup ]; then
 else
     skip "outside SIGKILL under --memory" "no writable memory cgroup"
 fi
+
+# ---- item 7: memory exhausted while building the report ----------------------
+# 300,000 tasks x 3 repetitions: the run itself needs ~100 MB, its report
+# (a record per task per repetition) far more than the 600 MB of address
+# space allowed.  The report must not be a silently incomplete run with
+# exit 0: a failed run that says why, exit 1.  Both in-process and in the
+# supervised child that --cpus uses.
+for how in in-process "under --cpus 1"; do
+    extra=(); [ "$how" = in-process ] || extra=(--cpus 1)
+    out="$TMPD/oom-report-${#extra[@]}.json"
+    (ulimit -v 600000
+     exec "$PB" run --workload prime --tasks 300000 --limit 1000000 --repeat 3 --warmup 0 \
+        "${extra[@]}" --output "$out" 2>"$out.err"); rc=$?
+    eq "$how: report out of memory: exit 1" 1 "$rc"
+    if [ -s "$out" ]; then
+        eq "$how: the run is failed with its cause" "failed out of memory building the report" \
+           "$(jq_py "$out" 'r["runs"][0]["status"] + " " + r["runs"][0]["error"][:33]')"
+        eq "$how: the failed run is whole (status, result, repetitions, summary)" True \
+           "$(jq_py "$out" 'all(k in r["runs"][0] for k in ("status", "error", "result", "repetitions", "summary"))')"
+    else
+        eq "$how: nothing written, and said why" 1 "$(grep -c 'out of memory building the report' "$out.err")"
+    fi
+done
