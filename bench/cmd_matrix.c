@@ -30,7 +30,7 @@
 
 struct margs {
     const char *file, *output;
-    int resume, dry_run, quiet;
+    int resume, dry_run, quiet, force;
 };
 
 #define F(field) offsetof(struct margs, field)
@@ -39,6 +39,7 @@ static const struct opt mopts[] = {
     {"resume", OT_FLAG, F(resume), 0, 0, "", "run only the cells the report lacks"},
     {"dry-run", OT_FLAG, F(dry_run), 0, 0, "", "list the cells and an estimated duration"},
     {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no progress on the terminal"},
+    {"force", OT_FLAG, F(force), 0, 0, "", "run cells that need more memory than is available"},
 };
 #undef F
 #define NMOPTS (sizeof mopts / sizeof *mopts)
@@ -67,10 +68,11 @@ static int parse_args(int argc, char **argv, struct margs *a)
 }
 
 /* Resolve cell k into a plan; with set_up, also run workload setup. */
-static int cell_plan(const struct cell *c, struct run_config *cfg,
+static int cell_plan(const struct cell *c, int force, struct run_config *cfg,
                      struct run_plan *plan, char *err, size_t errlen)
 {
     config_defaults(cfg);
+    cfg->force = force;
     for (size_t i = 0; i < c->nopts; i++)
         if (config_set(cfg, c->opts[i].name, c->opts[i].value, err, errlen))
             return -EINVAL;
@@ -182,12 +184,15 @@ int cmd_matrix(int argc, char **argv)
     for (size_t k = 0; k < m.ncells; k++) {
         struct run_plan plan;
         struct run_state st;
-        int bad = cell_plan(&m.cells[k], &cfgs[k], &plan, err, sizeof err);
+        int bad = cell_plan(&m.cells[k], a.force, &cfgs[k], &plan, err,
+                             sizeof err);
         /* url without --urls: setup only formats URLs from the embedded
          * server's address, so checking needs no server yet. */
         if (!bad && plan.embedded_server)
             plan.w.p.base_url = "http://127.0.0.1:0";
-        if (bad || run_setup(&st, &plan, err, sizeof err)) {
+        /* Memory too, like any other bad value: before the first cell. */
+        if (bad || run_setup(&st, &plan, err, sizeof err) ||
+            estimate_check_memory(&plan, err, sizeof err)) {
             rc = pb_usage_error("matrix: cell %zu (%s): %s", k + 1,
                                 m.cells[k].key, err);
             goto out;
@@ -251,7 +256,8 @@ int cmd_matrix(int argc, char **argv)
         struct server_proc srv = {0};
         cJSON *run = NULL;
         int failed = 1;
-        if (cell_plan(&m.cells[k], &cfgs[k], &plan, err, sizeof err) == 0 &&
+        if (cell_plan(&m.cells[k], a.force, &cfgs[k], &plan, err,
+                             sizeof err) == 0 &&
             server_proc_attach(&srv, &plan, err, sizeof err) == 0 &&
             run_setup(&st, &plan, err, sizeof err) == 0) {
             if (execute_prepare(&plan, &ls, err, sizeof err) == 0) {

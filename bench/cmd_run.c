@@ -18,6 +18,7 @@
 #include "bench/commands.h"
 #include "bench/config.h"
 #include "bench/dump.h"
+#include "bench/estimate.h"
 #include "bench/execute.h"
 #include "bench/jsonmem.h"
 #include "bench/report.h"
@@ -57,7 +58,8 @@ int cmd_run(int argc, char **argv)
         return 1;
     }
     struct run_state st;
-    if (run_setup(&st, &plan, err, sizeof err)) {
+    if (run_setup(&st, &plan, err, sizeof err) ||
+        estimate_check_memory(&plan, err, sizeof err)) {
         run_cleanup(&st);
         server_proc_stop(&srv);
         return pb_usage_error("run: %s", err);

@@ -57,3 +57,33 @@ for how in in-process "under --cpus 1"; do
         eq "$how: nothing written, and said why" 1 "$(grep -c 'out of memory building the report' "$out.err")"
     fi
 done
+
+# ---- item 8: sizes beyond the machine ----------------------------------------
+# Inputs and outputs of --size each: a size equal to the memory available
+# needs twice that.  Refused before anything starts, with the figures.
+# (--memory 64MB keeps a binary without the check from filling the
+# machine: it is then stopped by its limit, and the test fails.)
+avail=$(awk '/^MemAvailable:/ {printf "%d", $2 / 1024}' /proc/meminfo)
+big="${avail}MiB"
+out="$TMPD/big.json"
+err=$("$PB" run --workload image --size "$big" --tasks 4 --repeat 1 --warmup 0 --memory 64MB --output "$out" 2>&1); rc=$?
+eq "--size beyond the memory available: exit 2" 2 "$rc"
+eq "the message gives the figures" True "$(case $err in
+    "parbench: run: needs at least "*"(inputs "*", outputs "*"available (MemAvailable"*"--force"*) echo True ;;
+    *) echo "$err" ;; esac)"
+ok "nothing was written" test ! -e "$out"
+# A matrix checks every cell before running any.
+printf '{"defaults": {"repeat": 1, "warmup": 0, "workload": "image", "tasks": 2, "memory": "64MB"}, "grid": {"size": ["100KB", "%s"]}}' "$big" >"$TMPD/bigm.json"
+err=$("$PB" matrix "$TMPD/bigm.json" --output "$TMPD/bigm-out.json" --quiet 2>&1); rc=$?
+eq "a matrix cell beyond memory: exit 2" 2 "$rc"
+eq "it names the cell" True "$(case $err in "parbench: matrix: cell 2 ("*"size=$big): needs at least"*) echo True ;; *) echo "$err" ;; esac)"
+ok "and no cell ran" test ! -e "$TMPD/bigm-out.json"
+# --force runs it anyway: here under --memory 64MB, so the kernel stops it
+# at once (status oom) instead of it filling the machine.
+if [ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup ]; then
+    "$PB" run --workload image --size "$big" --tasks 4 --repeat 1 --warmup 0 --memory 64MB \
+        --force --quiet --output "$out" 2>/dev/null; rc=$?
+    eq "--force: it runs (and is OOM-killed under --memory 64MB)" "1 oom" "$rc $(jq_py "$out" 'r["runs"][0]["status"]')"
+else
+    skip "--force" "no writable memory cgroup"
+fi
