@@ -49,6 +49,7 @@ static const struct opt opts[] = {
     {"launcher", OT_STR, F(launcher), 0, 0, "NAME", "mpi: how Hydra starts remote ranks: ssh|rsh|fork|slurm|... (default ssh)"},
     {"launcher-exec", OT_STR, F(launcher_exec), 0, 0, "CMD", "mpi: the launcher's program, called as CMD HOST COMMAND..."},
     {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no summary on standard error"},
+    {"force", OT_FLAG, F(force), 0, 0, "", "run even when the configuration needs more memory than is available"},
 };
 #undef F
 #define NOPTS (sizeof opts / sizeof *opts)
@@ -302,6 +303,7 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
     p->output = c->output && strcmp(c->output, "-") != 0 ? c->output : NULL;
     p->dump = c->dump;
     p->quiet = c->quiet;
+    p->force = c->force;
     return 0;
 }
 

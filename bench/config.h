@@ -29,6 +29,8 @@ struct run_config {
     /* mpi: where the ranks run and how Hydra starts them (NULL: default) */
     const char *hosts, *hostfile, *launcher, *launcher_exec;
     int quiet;
+    int force;       /* --force: run even when it needs more memory than
+                        is available */
     int workers_set; /* --workers given (else: the CPUs we may use) */
     int tasks_set;   /* --tasks given (url checks it against --urls) */
 };
@@ -45,6 +47,7 @@ struct run_plan {
     const char *output;      /* NULL: JSON to standard output */
     const char *dump;        /* --dump DIR or NULL */
     int quiet;
+    int force;               /* skip the memory check (estimate.h) */
     /* 1: repetitions carry no "tasks" array (metg's points of 100k tasks
      * would make huge reports); set by the caller after config_resolve. */
     int no_task_records;

@@ -4,9 +4,15 @@
  * in a child inside the run's cgroups (bench/isolate.c) and this process
  * only records: the run object comes back as JSON, or, when the child was
  * killed (the OOM killer, a crash), this process writes the run object
- * itself with the cause.  A worker killed by the OOM killer while the
- * child survives also counts as "oom": the cgroup's OOM-kill counter says
- * so. */
+ * itself with the cause.
+ *
+ * "oom" is what the kernel says, never a guess from the signal: a SIGKILL
+ * from outside (a user, a watchdog) while --memory is set is "failed" with
+ * the signal.  The run is "oom" when the cgroup's OOM-kill counter moved
+ * (which also catches a worker killed while the child survived).  On a
+ * kernel without that counter (v1 before Linux 4.13) the stated rule is:
+ * a process of the run died of SIGKILL and the cgroup had reached its
+ * limit (memory.failcnt > 0 and the peak at the limit). */
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -14,6 +20,7 @@
 #include <string.h>
 
 #include "bench/execute.h"
+#include "bench/jsonmem.h"
 #include "bench/parse.h"
 
 int execute_prepare(struct run_plan *p, struct limit_state *ls, char *err,
@@ -75,6 +82,7 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
     struct body_arg b = {.s = s};
     char err[300];
     int sig = 0, timed_out = 0;
+    unsigned long mark = pb_json_mark();
     size_t pg_bytes = 0;
     struct run_progress *pg = map_progress(s->plan, &pg_bytes);
     s->progress = pg;
@@ -83,39 +91,36 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
     s->progress = NULL;
     if (pg)
         munmap(pg, pg_bytes);
-    if (!run && timed_out) {
-        run = cJSON_CreateObject();
-        run_config_json(s, run);
-        cJSON_AddStringToObject(run, "status", "timeout");
-        cJSON_AddStringToObject(run, "error", err);
-        cJSON *res = cJSON_AddObjectToObject(run, "result");
-        cJSON_AddNullToObject(res, "checksum");
-        cJSON_AddNullToObject(res, "value");
-        cJSON_AddArrayToObject(run, "repetitions");
-        cJSON_AddObjectToObject(run, "summary");
-    }
-    uint64_t ooms = limits_oom_kills(ls);
+    int64_t ooms = limits_oom_kills(ls);
     uint64_t peak = limits_memory_peak(ls);
     if (!run) {
-        run = cJSON_CreateObject();
-        run_config_json(s, run);
-        cJSON_AddStringToObject(run, "status", "failed");
-        cJSON_AddStringToObject(run, "error", err);
-        cJSON *res = cJSON_AddObjectToObject(run, "result");
-        cJSON_AddNullToObject(res, "checksum");
-        cJSON_AddNullToObject(res, "value");
-        cJSON_AddArrayToObject(run, "repetitions");
-        cJSON_AddObjectToObject(run, "summary");
+        run = run_failed_json(s, err);
+        if (run && timed_out)
+            set_str(run, "status", "timeout");
+    }
+    if (!run) {
+        limits_cleanup(ls);
+        *failed = 1;
+        return NULL;
     }
     const cJSON *st = cJSON_GetObjectItem(run, "status");
     int ok = cJSON_IsString(st) && !strcmp(st->valuestring, "ok");
-    if (!ok && (ooms > 0 || (sig == SIGKILL && ls->req.memory))) {
-        char lim[32], msg[600];
+    const cJSON *e = cJSON_GetObjectItem(run, "error");
+    /* A worker's death reaches the error text as "signal 9". */
+    int sigkill = sig == SIGKILL ||
+                  (cJSON_IsString(e) && strstr(e->valuestring, "signal 9"));
+    int oom = ooms > 0 ||
+              (ooms < 0 && sigkill && limits_memory_limit_hit(ls));
+    if (!ok && oom) {
+        char lim[32], msg[600], count[64];
         pb_format_size(ls->req.memory, lim, sizeof lim);
-        const cJSON *e = cJSON_GetObjectItem(run, "error");
+        if (ooms >= 0)
+            snprintf(count, sizeof count, "%lld OOM kill%s", (long long)ooms,
+                     ooms == 1 ? "" : "s");
+        else
+            snprintf(count, sizeof count, "killed at its limit");
         snprintf(msg, sizeof msg, "out of memory: the run exceeded its "
-                 "memory limit of %s (%s; %llu OOM kill%s): %s", lim,
-                 ls->mechanism, (unsigned long long)ooms, ooms == 1 ? "" : "s",
+                 "memory limit of %s (%s; %s): %s", lim, ls->mechanism, count,
                  cJSON_IsString(e) ? e->valuestring : "killed");
         set_str(run, "status", "oom");
         set_str(run, "error", msg);
@@ -128,6 +133,11 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
         cJSON_DeleteItemFromObject(run, "limits");
         cJSON_AddItemToObject(run, "limits", lj);
         limits_cleanup(ls);
+    }
+    if (pb_json_failed_since(mark)) { /* reading it back or adding to it */
+        cJSON_Delete(run);
+        *failed = 1;
+        return run_oom_json(s);
     }
     st = cJSON_GetObjectItem(run, "status");
     *failed = !(cJSON_IsString(st) && !strcmp(st->valuestring, "ok"));

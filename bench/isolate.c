@@ -21,6 +21,10 @@
 #include <unistd.h>
 
 #include "bench/isolate.h"
+#include "bench/jsonmem.h"
+
+/* The child's exit status when it could not build or print its result. */
+#define EXIT_NO_MEMORY 5
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -50,8 +54,9 @@ static void child(const struct limit_state *st, cJSON *(*body)(void *),
     }
     cJSON *o = body(arg);
     char *t = o ? cJSON_PrintUnformatted(o) : NULL;
-    int rc = t ? write_all(fd, t, strlen(t)) : -1;
-    _exit(rc == 0 ? 0 : 4);
+    if (!t)
+        _exit(EXIT_NO_MEMORY);
+    _exit(write_all(fd, t, strlen(t)) == 0 ? 0 : 4);
 }
 
 /* Which limit, if any, pg says is passed now; its description in err. */
@@ -201,9 +206,12 @@ cJSON *isolate_run_watched(const struct limit_state *st,
         return NULL;
     }
     cJSON *o = NULL;
+    int no_mem = !buf; /* the result could not be kept or parsed */
     if (buf) {
         buf[len] = 0;
+        unsigned long mark = pb_json_mark();
         o = len ? cJSON_Parse(buf) : NULL;
+        no_mem = pb_json_failed_since(mark);
         free(buf);
     }
     const cJSON *ie = o ? cJSON_GetObjectItem(o, "isolate_error") : NULL;
@@ -212,13 +220,15 @@ cJSON *isolate_run_watched(const struct limit_state *st,
         cJSON_Delete(o);
         return NULL;
     }
-    if (o && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    if (o && !no_mem && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return o;
     cJSON_Delete(o);
     if (WIFSIGNALED(status)) {
         *signal_out = WTERMSIG(status);
         snprintf(err, errlen, "the run's process was killed by signal %d (%s)",
                  WTERMSIG(status), strsignal(WTERMSIG(status)));
+    } else if (WEXITSTATUS(status) == EXIT_NO_MEMORY || no_mem) {
+        snprintf(err, errlen, "out of memory building the report");
     } else {
         snprintf(err, errlen, "the run's process exited with status %d "
                  "without a result", WEXITSTATUS(status));

@@ -13,6 +13,16 @@
 #include "bench/config.h"
 #include "bench/matrix.h"
 
+/* A matrix is run cell by cell, each at least a fraction of a second: more
+ * cells than this is a mistake (a generated list gone wrong), and
+ * expanding it would take the time and memory (about 6 KB a cell) the
+ * user did not mean to spend.  Checked on the product of the list lengths,
+ * before anything is expanded. */
+#define MATRIX_MAX_CELLS 10000
+/* Slots of the open-addressing set of cell keys (power of two, at least
+ * twice MATRIX_MAX_CELLS, so probing stays short). */
+#define KEY_SLOTS 32768
+
 /* Options that belong to the matrix as a whole, not to a cell. */
 static const char *const not_in_cells[] = {"output", "dump", "quiet", NULL};
 
@@ -132,11 +142,16 @@ static int excluded(const cJSON *ex, const struct cell *c)
     return 1;
 }
 
+/* Add c unless a cell with its key is there already (1).  Keys are found
+ * through a hash set of cell indices, so expansion stays linear. */
 static int push(struct matrix *m, size_t *cap, const struct cell *c)
 {
-    for (size_t i = 0; i < m->ncells; i++)
-        if (!strcmp(m->cells[i].key, c->key))
+    size_t h = (size_t)pb_hash64(c->key, strlen(c->key), 0) & (KEY_SLOTS - 1);
+    for (; m->slots[h]; h = (h + 1) & (KEY_SLOTS - 1))
+        if (!strcmp(m->cells[m->slots[h] - 1].key, c->key))
             return 1; /* the same configuration twice */
+    if (m->ncells >= MATRIX_MAX_CELLS)
+        return -E2BIG;
     if (m->ncells == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
         struct cell *p = realloc(m->cells, nc * sizeof *p);
@@ -145,6 +160,7 @@ static int push(struct matrix *m, size_t *cap, const struct cell *c)
         m->cells = p, *cap = nc;
     }
     m->cells[m->ncells++] = *c;
+    m->slots[h] = m->ncells;
     return 0;
 }
 
@@ -241,6 +257,17 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         snprintf(err, errlen, "%s: expected an object of option -> list", at);
         return -EINVAL;
     }
+    /* Size first: a list of 200,000 values is refused before any of them
+     * is parsed. */
+    double combos = 1;
+    cJSON_ArrayForEach(v, grid)
+        combos *= cJSON_IsArray(v) ? (double)cJSON_GetArraySize(v) : 1;
+    if (combos > MATRIX_MAX_CELLS) {
+        snprintf(err, errlen, "%s: %.0f combinations; a matrix runs at most "
+                 "%d cells (split it into several matrices)", at, combos,
+                 MATRIX_MAX_CELLS);
+        return -EINVAL;
+    }
     const cJSON *dims[CELL_MAX_OPTS];
     size_t nd = 0;
     cJSON_ArrayForEach(v, grid) {
@@ -309,6 +336,12 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
             rc = x ? 1 : push(m, cap, &c);
         if (rc != 0)
             free(c.key); /* excluded, a duplicate, or not stored */
+        if (rc == -E2BIG) {
+            snprintf(err, errlen, "%s: the matrix has more than %d cells "
+                     "(split it into several matrices)", where,
+                     MATRIX_MAX_CELLS);
+            return -EINVAL;
+        }
         if (rc < 0) {
             snprintf(err, errlen, "out of memory expanding the matrix");
             return rc;
@@ -327,6 +360,57 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         if (nd == 0)
             return 0;
     }
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* JSON allows the same key twice in an object and cJSON keeps both; a
+ * matrix that says "tasks" twice says two things, so it is refused.  Every
+ * object of the document is checked (names sorted: n log n, whatever the
+ * file's size).  where is the object's path, "" at the top. */
+static int no_duplicates(const cJSON *o, const char *where, char *err,
+                         size_t errlen)
+{
+    size_t n = 0, i = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, o) n++;
+    if (cJSON_IsObject(o) && n > 1) {
+        const char **names = malloc(n * sizeof *names);
+        if (!names) {
+            snprintf(err, errlen, "out of memory reading the matrix");
+            return -ENOMEM;
+        }
+        cJSON_ArrayForEach(v, o) names[i++] = v->string ? v->string : "";
+        qsort(names, n, sizeof *names, by_name);
+        for (i = 1; i < n && strcmp(names[i - 1], names[i]); i++)
+            ;
+        if (i < n)
+            snprintf(err, errlen, "%s%sduplicate key '%s'", where,
+                     *where ? ": " : "", names[i]);
+        free(names);
+        if (i < n)
+            return -EINVAL;
+    }
+    i = 0;
+    cJSON_ArrayForEach(v, o) {
+        if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) {
+            i++;
+            continue;
+        }
+        char sub[200];
+        if (cJSON_IsArray(o))
+            snprintf(sub, sizeof sub, "%s[%zu]", where, i);
+        else
+            snprintf(sub, sizeof sub, "%s%s%s", where, *where ? "." : "",
+                     v->string);
+        if (no_duplicates(v, sub, err, errlen))
+            return -EINVAL;
+        i++;
+    }
+    return 0;
 }
 
 int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
@@ -371,6 +455,16 @@ int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
     int rc = -EINVAL;
     if (!cJSON_IsObject(m->doc)) {
         snprintf(err, errlen, "%s: expected a JSON object", path);
+        goto fail;
+    }
+    char top_err[300];
+    if (no_duplicates(m->doc, "", top_err, sizeof top_err)) {
+        snprintf(err, errlen, "%s: %s", path, top_err);
+        goto fail;
+    }
+    m->slots = calloc(KEY_SLOTS, sizeof *m->slots);
+    if (!m->slots) {
+        snprintf(err, errlen, "%s: out of memory", path);
         goto fail;
     }
     static const char *const top[] = {"name", "description", "defaults",
@@ -441,5 +535,6 @@ void matrix_free(struct matrix *m)
         free(m->cells[i].key);
     cJSON_Delete(m->doc);
     free(m->cells);
+    free(m->slots);
     memset(m, 0, sizeof *m);
 }

@@ -53,6 +53,8 @@ struct matrix {
     struct cell *cells;
     size_t ncells;
     size_t skipped; /* cells dropped as excluded or duplicate */
+    size_t *slots;  /* hash set of cell keys while expanding: index + 1 of
+                       the cell holding a key, 0 for an empty slot */
 };
 
 /* Parse and expand; every error names the key at fault (-EINVAL). */

@@ -34,9 +34,16 @@ struct run_state {
 int run_setup(struct run_state *s, struct run_plan *p, char *err,
               size_t errlen);
 /* Make the inputs, run warm-up and measured repetitions, and return the
- * report's run object (never NULL unless out of memory).  *status is
- * 0 for "ok", 1 for any other status. */
+ * report's run object.  *status is 0 for "ok", 1 for any other status.
+ * When memory ran out while building it, the object is a failed one whose
+ * error says "out of memory building the report"; NULL when even that
+ * could not be built. */
 cJSON *run_execute(struct run_state *s, int *status);
+/* A failed run object with its configuration and error, empty result,
+ * repetitions and summary; NULL when out of memory. */
+cJSON *run_failed_json(struct run_state *s, const char *error);
+/* run_failed_json with "out of memory building the report (...)". */
+cJSON *run_oom_json(struct run_state *s);
 void run_cleanup(struct run_state *s);
 /* Add the configuration part of a run object (workload, runner, workers,
  * tasks, params, limits) to run; returns its params object. */
