@@ -97,9 +97,13 @@ void plot_series_label(const cJSON *run, const char *omit, const char *extra,
             rl_field_text(&cf.f[i], kv, sizeof kv))
             used += (size_t)snprintf(buf + used, n - used, ", %s", kv);
     rl_config_free(&cf);
+    /* Legend text lives in .dat block headers and gnuplot strings: no
+     * double quote, no line break (a name from a report may hold one). */
     for (char *c = buf; *c; c++)
         if (*c == '"')
             *c = '\'';
+        else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
 }
 
 static int by_x_field; /* qsort context: 0 tasks, 1 workers */
@@ -296,9 +300,13 @@ static void panel_title(const struct series *s, const char *split,
                                  used ? ", " : "", t);
     }
     rl_config_free(&cf);
+    /* Legend text lives in .dat block headers and gnuplot strings: no
+     * double quote, no line break (a name from a report may hold one). */
     for (char *c = buf; *c; c++)
         if (*c == '"')
             *c = '\'';
+        else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
 }
 
 /* Panel order: field by field, numbers by value, "null" (no limit) first. */
