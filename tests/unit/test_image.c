@@ -261,8 +261,7 @@ START_TEST(test_blur_agreement)
 }
 END_TEST
 
-/* Wide images run in several strips; a workspace serves narrower images
- * too (its border table is rebuilt). */
+/* A workspace made for a wide image serves narrower ones too. */
 START_TEST(test_blur_strips_and_reuse)
 {
     int w = 2300, h = 3;
@@ -274,7 +273,6 @@ START_TEST(test_blur_strips_and_reuse)
         img_kernel_init(&kr, c);
         struct img_ws *ws = img_ws_create(w, kr.k);
         ck_assert_ptr_nonnull(ws);
-        EXPECT(c == 1 || ws->strip < w, "c=%u: expected strips", c);
         int widths[] = {w, 9, w};
         for (int t = 0; t < 3; t++) {
             img_blur_separable(in, a, widths[t], h, &kr, ws, NULL);
