@@ -94,10 +94,17 @@ struct img_ws *img_ws_create(int max_width, int k)
     size_t elems = 3 * (size_t)max_width + 3 * (size_t)(k - 1) + 32;
     size_t bytes = (elems * sizeof(uint16_t) + 63) & ~(size_t)63;
     ws->row = aligned_alloc(64, bytes);
+    /* k slots of 3 * max_width bytes rounded up to an odd number of
+     * 64-byte lines */
+    size_t slot = ((3 * (size_t)max_width + 63) / 64 | 1) * 64;
+    ws->ring = slot <= SIZE_MAX / (size_t)k ? aligned_alloc(64, slot * k)
+                                           : NULL;
+    ws->tag = malloc(sizeof(int) * (size_t)k);
     ws->pair_hist = malloc(sizeof(uint32_t) * IMG_PAIR_WORDS);
     ws->pair_map = malloc(sizeof(uint16_t) * IMG_PAIR_WORDS);
     ws->pair_min = IMG_PAIR_MIN_PIXELS;
-    if (!ws->row || !ws->pair_hist || !ws->pair_map) {
+    if (!ws->row || !ws->ring || !ws->tag || !ws->pair_hist ||
+        !ws->pair_map) {
         img_ws_destroy(ws);
         return NULL;
     }
@@ -109,6 +116,8 @@ void img_ws_destroy(struct img_ws *ws)
     if (!ws)
         return;
     free(ws->row);
+    free(ws->ring);
+    free(ws->tag);
     free(ws->pair_hist);
     free(ws->pair_map);
     free(ws);

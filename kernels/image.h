@@ -116,6 +116,10 @@ struct img_ws {
     uint16_t *row;     /* one vertically filtered row (3 * max_width
                           uint16) with 3r reflected elements on each side,
                           so the horizontal pass needs no border cases */
+    uint8_t *ring;     /* k input rows, each at an odd number of cache
+                          lines from the next, for images whose rows would
+                          crowd into a few L1 sets (kernels/image_sep.c) */
+    int *tag;          /* tag[slot]: source row held by ring slot, or -1 */
     struct img_hist hist; /* the pipeline's histogram */
     uint32_t *pair_hist;  /* IMG_PAIR_WORDS counters for hist */
     uint16_t *pair_map;   /* IMG_PAIR_WORDS entries: the pair LUT */
