@@ -69,10 +69,16 @@ int img_kernel_init(struct img_kernel *kr, unsigned complexity);
 /* Which build of the hot loops runs here, for reports: "avx2" or
  * "baseline", plus how it was chosen. */
 const char *img_code_path(void);
-/* Test hook: allow (1) or forbid (0) the separable blur's explicit AVX2
- * code; returns whether it was allowed.  Both paths give identical bytes.
- * Not thread-safe: call it before starting workers. */
-int img_blur_allow_avx2(int allow);
+/* The explicit SIMD code in use, chosen at run time from the CPU:
+ * IMG_SIMD_VBMI: the AVX2 blur, and equalisation tables applied with
+ * AVX-512 VBMI byte permutes; IMG_SIMD_AVX2: the AVX2 blur, tables applied
+ * by scalar code; IMG_SIMD_BASELINE: plain C (compiler-vectorised) for
+ * both.  Every level gives identical bytes. */
+enum { IMG_SIMD_BASELINE = 0, IMG_SIMD_AVX2 = 1, IMG_SIMD_VBMI = 2 };
+int img_simd_level(void);
+/* Test hook: use at most level (IMG_SIMD_*) from now on; returns the
+ * previous limit.  Not thread-safe: call it before starting workers. */
+int img_simd_limit(int level);
 
 /* Reflect-101 border: ...c b | a b c ... d | c b...  (edge not repeated),
  * applied repeatedly, so any i maps into 0..n-1; for n == 1 everything

@@ -62,31 +62,45 @@
 
 /* ------------------------------------------------------------ dispatch */
 
-static int allow_avx2 = 1; /* cleared only by tests (img_blur_allow_avx2) */
+static int simd_cap = IMG_SIMD_VBMI; /* lowered only by tests */
 
-int img_blur_allow_avx2(int allow)
+int img_simd_limit(int level)
 {
-    int old = allow_avx2;
-    allow_avx2 = allow;
+    int old = simd_cap;
+    simd_cap = level;
     return old;
+}
+
+int img_simd_level(void)
+{
+#ifdef SEP_AVX2
+    if (simd_cap >= IMG_SIMD_VBMI && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vbmi"))
+        return IMG_SIMD_VBMI;
+    if (simd_cap >= IMG_SIMD_AVX2 && __builtin_cpu_supports("avx2"))
+        return IMG_SIMD_AVX2;
+#endif
+    return IMG_SIMD_BASELINE;
 }
 
 static int use_avx2(void)
 {
-#ifdef SEP_AVX2
-    return allow_avx2 && __builtin_cpu_supports("avx2");
-#else
-    return 0;
-#endif
+    return img_simd_level() >= IMG_SIMD_AVX2;
 }
 
 const char *img_code_path(void)
 {
 #ifdef SEP_AVX2
-    if (use_avx2())
+    switch (img_simd_level()) {
+    case IMG_SIMD_VBMI:
+        return "avx2 blur, avx512vbmi tables (run-time check)";
+    case IMG_SIMD_AVX2:
         return "avx2 (run-time check)";
-    return allow_avx2 ? "baseline (no AVX2 on this CPU)"
-                      : "baseline (AVX2 disabled by a test)";
+    default:
+        return simd_cap > IMG_SIMD_BASELINE ? "baseline (no AVX2 on this CPU)"
+                                            : "baseline (limited by a test)";
+    }
 #else
     return "baseline (no AVX2 code in this build)";
 #endif
