@@ -192,14 +192,18 @@ int cmd_matrix(int argc, char **argv)
         if (!bad && plan.embedded_server)
             plan.w.p.base_url = "http://127.0.0.1:0";
         /* Memory too, like any other bad value: before the first cell. */
-        if (bad || run_setup(&st, &plan, err, sizeof err) ||
-            estimate_check_memory(&plan, err, sizeof err)) {
+        if (!bad) {
+            bad = run_setup(&st, &plan, err, sizeof err) ||
+                  estimate_check_memory(&plan, err, sizeof err);
+            if (!bad)
+                est[k] = estimate_run_s(&plan);
+            run_cleanup(&st); /* after a failed setup too */
+        }
+        if (bad) {
             rc = pb_usage_error("matrix: cell %zu (%s): %s", k + 1,
                                 m.cells[k].key, err);
             goto out;
         }
-        est[k] = estimate_run_s(&plan);
-        run_cleanup(&st);
     }
     if (a.dry_run) {
         rc = dry_run(&m, est);

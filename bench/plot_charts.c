@@ -23,8 +23,8 @@ static void add_word(char *buf, size_t n, const char *fmt, double num,
         return;
     if (text)
         snprintf(buf + u, n - u, "%s\"%s\"", u ? " " : "", text);
-    else
-        snprintf(buf + u, n - u, fmt, u ? " " : "", num);
+    else /* (fmt is never NULL here; the fallback quiets -Wformat) */
+        snprintf(buf + u, n - u, fmt ? fmt : "%s%g", u ? " " : "", num);
 }
 
 void plot_layout(const struct chart *c, size_t metrics, size_t extra_keys,
