@@ -6,12 +6,14 @@
  * the key, e.g. "experiments[1].grid.tasks[2]: '0' is out of range". */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/config.h"
 #include "bench/matrix.h"
+#include "bench/parse.h"
 
 /* Options that belong to the matrix as a whole, not to a cell. */
 static const char *const not_in_cells[] = {"output", "dump", "quiet", NULL};
@@ -122,11 +124,48 @@ static int excluded(const cJSON *ex, const struct cell *c)
     return 1;
 }
 
+/* FNV-1a of a cell's key, for m->index. */
+static size_t key_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* The m->index slot holding key, or the empty slot where it goes.  The
+ * index is kept at most half full (grown here), so this is constant time
+ * where comparing each cell with every one before it took minutes for a
+ * 20,000-value grid list.  NULL when out of memory. */
+static size_t *index_slot(struct matrix *m, const char *key)
+{
+    if (2 * (m->ncells + 1) > m->nindex) {
+        size_t n = m->nindex ? 2 * m->nindex : 64;
+        size_t *ix = calloc(n, sizeof *ix);
+        if (!ix)
+            return NULL;
+        for (size_t i = 0; i < m->ncells; i++) {
+            size_t h = key_hash(m->cells[i].key) & (n - 1);
+            while (ix[h])
+                h = (h + 1) & (n - 1);
+            ix[h] = i + 1;
+        }
+        free(m->index);
+        m->index = ix, m->nindex = n;
+    }
+    size_t h = key_hash(key) & (m->nindex - 1);
+    while (m->index[h] && strcmp(m->cells[m->index[h] - 1].key, key))
+        h = (h + 1) & (m->nindex - 1);
+    return &m->index[h];
+}
+
 static int push(struct matrix *m, size_t *cap, const struct cell *c)
 {
-    for (size_t i = 0; i < m->ncells; i++)
-        if (!strcmp(m->cells[i].key, c->key))
-            return 1; /* the same configuration twice */
+    size_t *slot = index_slot(m, c->key);
+    if (!slot)
+        return -ENOMEM;
+    if (*slot)
+        return 1; /* the same configuration twice */
     if (m->ncells == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
         struct cell *p = realloc(m->cells, nc * sizeof *p);
@@ -135,6 +174,7 @@ static int push(struct matrix *m, size_t *cap, const struct cell *c)
         m->cells = p, *cap = nc;
     }
     m->cells[m->ncells++] = *c;
+    *slot = m->ncells;
     return 0;
 }
 
@@ -245,6 +285,19 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         }
         ei++;
     }
+    /* Bounded before it is built: 40 keys of two values (repeating a
+     * key is legal JSON) are 2^40 cells, which would never finish. */
+    size_t total = 1;
+    for (size_t d = 0; d < nd; d++) {
+        size_t len = (size_t)cJSON_GetArraySize(dims[d]);
+        total = total > MATRIX_MAX_CELLS / len ? MATRIX_MAX_CELLS + 1
+                                               : total * len;
+    }
+    if (total > MATRIX_MAX_CELLS - m->ncells) {
+        snprintf(err, errlen, "%s.grid: more than %d cells in the matrix "
+                 "(the lists multiply)", where, MATRIX_MAX_CELLS);
+        return -E2BIG;
+    }
     /* The cartesian product, last grid key varying fastest. */
     const cJSON *pos[CELL_MAX_OPTS];
     for (size_t d = 0; d < nd; d++)
@@ -308,6 +361,15 @@ int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
         return -ENOMEM;
     }
     text[len] = 0;
+    int rc = matrix_parse(path, text, m, err, errlen);
+    free(text);
+    return rc;
+}
+
+int matrix_parse(const char *path, const char *text, struct matrix *m,
+                 char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
     const char *end = NULL;
     m->doc = cJSON_ParseWithOpts(text, &end, 1);
     if (!m->doc) {
@@ -315,10 +377,8 @@ int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
         for (const char *p = text; end && p < end; p++)
             line += *p == '\n';
         snprintf(err, errlen, "%s: not valid JSON (near line %zu)", path, line);
-        free(text);
         return -EINVAL;
     }
-    free(text);
     int rc = -EINVAL;
     if (!cJSON_IsObject(m->doc)) {
         snprintf(err, errlen, "%s: expected a JSON object", path);
@@ -382,12 +442,14 @@ int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
     }
     return 0;
 fail:
+    pb_text_oneline(err); /* keys and values echoed may hold anything */
     matrix_free(m);
     return rc ? rc : -EINVAL;
 }
 
 void matrix_free(struct matrix *m)
 {
+    free(m->index);
     cJSON_Delete(m->doc);
     free(m->cells);
     memset(m, 0, sizeof *m);

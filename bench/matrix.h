@@ -44,9 +44,19 @@ struct matrix {
     struct cell *cells;
     size_t ncells;
     size_t skipped; /* cells dropped as excluded or duplicate */
+    size_t *index;  /* cells by key (index + 1, 0 = empty), for finding
+                       duplicates while expanding; nindex slots */
+    size_t nindex;
 };
+
+/* More cells than this is an error (checked before expanding a grid). */
+#define MATRIX_MAX_CELLS 100000
 
 /* Parse and expand; every error names the key at fault (-EINVAL). */
 int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen);
+/* The same from a NUL-terminated text (matrix_load's reader and the fuzz
+ * target tests/fuzz/fuzz_matrix.c); path only names it in messages. */
+int matrix_parse(const char *path, const char *text, struct matrix *m,
+                 char *err, size_t errlen);
 void matrix_free(struct matrix *m);
 #endif
