@@ -449,8 +449,8 @@ fail:
 
 void matrix_free(struct matrix *m)
 {
-    free(m->index);
     cJSON_Delete(m->doc);
     free(m->cells);
+    free(m->index);
     memset(m, 0, sizeof *m);
 }
