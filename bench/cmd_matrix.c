@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,17 @@
 #include "bench/commands.h"
 #include "bench/estimate.h"
 #include "bench/execute.h"
+#include "bench/jsonmem.h"
 #include "bench/matrix.h"
 #include "bench/opts.h"
 #include "bench/report.h"
+#include "bench/reportlock.h"
 #include "bench/run.h"
 #include "bench/server_proc.h"
 
 struct margs {
     const char *file, *output;
-    int resume, dry_run, quiet;
+    int resume, dry_run, quiet, force;
 };
 
 #define F(field) offsetof(struct margs, field)
@@ -36,6 +39,7 @@ static const struct opt mopts[] = {
     {"resume", OT_FLAG, F(resume), 0, 0, "", "run only the cells the report lacks"},
     {"dry-run", OT_FLAG, F(dry_run), 0, 0, "", "list the cells and an estimated duration"},
     {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no progress on the terminal"},
+    {"force", OT_FLAG, F(force), 0, 0, "", "run cells that need more memory than is available"},
 };
 #undef F
 #define NMOPTS (sizeof mopts / sizeof *mopts)
@@ -53,16 +57,25 @@ static int parse_args(int argc, char **argv, struct margs *a)
     if (!a->output && !a->dry_run)
         return pb_usage_error("matrix: --output FILE is required (the report "
                               "is rewritten after every cell)");
+    /* The first rewrite would replace the matrix file with a report. */
+    struct stat fs, os;
+    if (a->output && !a->dry_run && stat(a->file, &fs) == 0 &&
+        stat(a->output, &os) == 0 && fs.st_dev == os.st_dev &&
+        fs.st_ino == os.st_ino)
+        return pb_usage_error("matrix: --output %s is the matrix file itself",
+                              a->output);
     return 0;
 }
 
 /* Resolve cell k into a plan; with set_up, also run workload setup. */
-static int cell_plan(const struct cell *c, struct run_config *cfg,
+static int cell_plan(const struct cell *c, int force, struct run_config *cfg,
                      struct run_plan *plan, char *err, size_t errlen)
 {
     config_defaults(cfg);
+    cfg->force = force;
     for (size_t i = 0; i < c->nopts; i++)
-        if (config_set(cfg, c->opts[i].name, c->opts[i].value, err, errlen))
+        if (config_set(cfg, c->opts[i].name, cell_opt_value(&c->opts[i]),
+                       err, errlen))
             return -EINVAL;
     cfg->quiet = 1;
     return config_resolve(cfg, plan, err, errlen);
@@ -107,7 +120,16 @@ static cJSON *load_previous(const char *path, const struct matrix *m,
         return NULL;
     }
     const cJSON *run;
+    int i = 0;
     cJSON_ArrayForEach(run, cJSON_GetObjectItem(doc, "runs")) {
+        /* Appending to such a file would keep a report nothing reads. */
+        if (!cJSON_IsObject(run)) {
+            snprintf(err, errlen, "--resume: %s: runs[%d] is not an object",
+                     path, i);
+            cJSON_Delete(doc);
+            return NULL;
+        }
+        i++;
         const char *key = cJSON_GetStringValue(
             cJSON_GetObjectItem(cJSON_GetObjectItem(run, "cell"), "key"));
         for (size_t k = 0; key && k < m->ncells; k++)
@@ -147,6 +169,7 @@ int cmd_matrix(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc;
+    struct report_lock lock = {.fd = -1};
     char err[512];
     struct matrix m;
     if (matrix_load(a.file, &m, err, sizeof err))
@@ -162,12 +185,15 @@ int cmd_matrix(int argc, char **argv)
     for (size_t k = 0; k < m.ncells; k++) {
         struct run_plan plan;
         struct run_state st;
-        int bad = cell_plan(&m.cells[k], &cfgs[k], &plan, err, sizeof err);
+        int bad = cell_plan(&m.cells[k], a.force, &cfgs[k], &plan, err,
+                             sizeof err);
         /* url without --urls: setup only formats URLs from the embedded
          * server's address, so checking needs no server yet. */
         if (!bad && plan.embedded_server)
             plan.w.p.base_url = "http://127.0.0.1:0";
-        if (bad || run_setup(&st, &plan, err, sizeof err)) {
+        /* Memory too, like any other bad value: before the first cell. */
+        if (bad || run_setup(&st, &plan, err, sizeof err) ||
+            estimate_check_memory(&plan, err, sizeof err)) {
             rc = pb_usage_error("matrix: cell %zu (%s): %s", k + 1,
                                 m.cells[k].key, err);
             goto out;
@@ -179,7 +205,8 @@ int cmd_matrix(int argc, char **argv)
         rc = dry_run(&m, est);
         goto out;
     }
-    if (report_check_output(a.output, err, sizeof err)) {
+    if (report_check_output(a.output, err, sizeof err) ||
+        report_lock(&lock, a.output, err, sizeof err)) {
         rc = pb_usage_error("matrix: %s", err);
         goto out;
     }
@@ -189,11 +216,18 @@ int cmd_matrix(int argc, char **argv)
         rc = pb_usage_error("matrix: %s", err);
         goto out;
     }
+    unsigned long mark = pb_json_mark();
     if (!doc) {
         doc = report_new();
         cJSON *mx = cJSON_AddObjectToObject(doc, "matrix");
         cJSON_AddStringToObject(mx, "file", a.file);
         cJSON_AddNumberToObject(mx, "cells", (double)m.ncells);
+    }
+    if (!doc || pb_json_failed_since(mark)) {
+        fprintf(stderr, "parbench: matrix: out of memory building the report\n");
+        cJSON_Delete(doc);
+        rc = 1;
+        goto out;
     }
     int show = !a.quiet && isatty(STDERR_FILENO);
     double t0 = pb_now(), est_left = 0, spent_est = 0, spent = 0;
@@ -223,20 +257,25 @@ int cmd_matrix(int argc, char **argv)
         struct server_proc srv = {0};
         cJSON *run = NULL;
         int failed = 1;
-        if (cell_plan(&m.cells[k], &cfgs[k], &plan, err, sizeof err) == 0 &&
+        if (cell_plan(&m.cells[k], a.force, &cfgs[k], &plan, err,
+                             sizeof err) == 0 &&
             server_proc_attach(&srv, &plan, err, sizeof err) == 0 &&
             run_setup(&st, &plan, err, sizeof err) == 0) {
             if (execute_prepare(&plan, &ls, err, sizeof err) == 0) {
                 run = execute_run(&st, &ls, &failed);
+                if (!run)
+                    snprintf(err, sizeof err, "out of memory building the "
+                             "report");
             } else {
-                run = cJSON_CreateObject();
-                run_config_json(&st, run);
-                cJSON_AddStringToObject(run, "status", "failed");
-                cJSON_AddStringToObject(run, "error", err);
+                run = run_failed_json(&st, err);
             }
             run_cleanup(&st);
         }
         server_proc_stop(&srv); /* the cell's embedded server, if any */
+        /* From here on the cell's record is small: if it cannot be made,
+         * memory is gone and the matrix stops, its report on disk holding
+         * every cell before this one. */
+        mark = pb_json_mark();
         if (!run) { /* validated above: only a changed machine gets here */
             run = cJSON_CreateObject();
             cJSON_AddStringToObject(run, "status", "failed");
@@ -246,6 +285,14 @@ int cmd_matrix(int argc, char **argv)
         cJSON_AddNumberToObject(cell, "index", (double)k);
         cJSON_AddStringToObject(cell, "experiment", m.cells[k].experiment);
         cJSON_AddStringToObject(cell, "key", m.cells[k].key);
+        if (!run || pb_json_failed_since(mark)) {
+            fprintf(stderr, "parbench: matrix: cell %zu: out of memory "
+                    "building the report\n", k + 1);
+            cJSON_Delete(run);
+            cJSON_Delete(doc);
+            rc = 1;
+            goto out;
+        }
         cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "runs"), run);
         failed_cells += failed != 0;
         if (report_write(a.output, doc, err, sizeof err)) {
@@ -270,6 +317,7 @@ int cmd_matrix(int argc, char **argv)
     cJSON_Delete(doc);
     rc = failed_cells ? 1 : 0;
 out:
+    report_unlock(&lock);
     free(est), free(done), free(cfgs);
     matrix_free(&m);
     return rc;

@@ -18,7 +18,9 @@
 #include "bench/commands.h"
 #include "bench/config.h"
 #include "bench/dump.h"
+#include "bench/estimate.h"
 #include "bench/execute.h"
+#include "bench/jsonmem.h"
 #include "bench/report.h"
 #include "bench/run.h"
 #include "bench/server_proc.h"
@@ -56,7 +58,8 @@ int cmd_run(int argc, char **argv)
         return 1;
     }
     struct run_state st;
-    if (run_setup(&st, &plan, err, sizeof err)) {
+    if (run_setup(&st, &plan, err, sizeof err) ||
+        estimate_check_memory(&plan, err, sizeof err)) {
         run_cleanup(&st);
         server_proc_stop(&srv);
         return pb_usage_error("run: %s", err);
@@ -69,11 +72,20 @@ int cmd_run(int argc, char **argv)
         return pb_usage_error("run: %s", err);
     }
 
+    unsigned long mark = pb_json_mark();
     cJSON *doc = report_new();
+    int doc_ok = doc && !pb_json_failed_since(mark);
     int failed = 0;
     cJSON *run = execute_run(&st, &ls, &failed);
     run_cleanup(&st);
     server_proc_stop(&srv);
+    if (!doc_ok || !run) {
+        /* Not even a short report fits: nothing is written. */
+        fprintf(stderr, "parbench: run: out of memory building the report\n");
+        cJSON_Delete(doc);
+        cJSON_Delete(run);
+        return 1;
+    }
     cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "runs"), run);
     if (!plan.quiet)
         run_print_summary(stderr, run);

@@ -9,6 +9,7 @@
  * and the change of the median total peak RSS.  The same test underlies
  * the estimate, the interval and the verdict, so they never disagree: the
  * interval excludes 1 exactly when the exact test rejects. */
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -36,21 +37,31 @@ static void compute_pair(struct pair *pr, double thr)
     k = rl_rep_values(pr->b, "rss_peak_bytes.total", &r);
     pr->rss_b = pb_median(r, k);
     free(r);
+    /* Every way a pair can escape comparison sets why (statuses are shown
+     * by the output itself): such a pair fails --fail-on-regression. */
     int ok = !strcmp(rl_str(pr->a, "status"), "ok") &&
-             !strcmp(rl_str(pr->b, "status"), "ok") && pr->na && pr->nb;
+             !strcmp(rl_str(pr->b, "status"), "ok");
+    if (ok && (!pr->na || !pr->nb))
+        ok = 0, pr->why = "no repetitions with a wall time";
     for (size_t i = 0; ok && i < pr->na; i++)
         ok = x[i] > 0 ? (x[i] = log(x[i]), 1) : 0;
     for (size_t i = 0; ok && i < pr->nb; i++)
         ok = y[i] > 0 ? (y[i] = log(y[i]), 1) : 0;
+    if (!ok && !pr->why && !strcmp(rl_str(pr->a, "status"), "ok") &&
+        !strcmp(rl_str(pr->b, "status"), "ok"))
+        pr->why = "a wall time of 0 s";
     struct mw_shift s;
     struct mw_result t;
-    if (!ok || mw_hodges_lehmann(x, pr->na, y, pr->nb, CMP_ALPHA, &s) ||
-        mw_test(x, pr->na, y, pr->nb, &t)) {
+    int rc = ok ? mw_hodges_lehmann(x, pr->na, y, pr->nb, CMP_ALPHA, &s) : 0;
+    if (ok && !rc)
+        rc = mw_test(x, pr->na, y, pr->nb, &t);
+    free(x), free(y);
+    if (!ok || rc) {
+        if (rc)
+            pr->why = strerror(-rc);
         pr->v = V_FAILED;
-        free(x), free(y);
         return;
     }
-    free(x), free(y);
     pr->ratio = exp(s.est), pr->lo = exp(s.lo), pr->hi = exp(s.hi);
     pr->p = t.p, pr->exact = t.exact;
     if (pr->na < CMP_MIN_REPS || pr->nb < CMP_MIN_REPS)
@@ -69,7 +80,7 @@ static int add_pair(struct cmp *c, const cJSON *a, const cJSON *b)
 {
     struct pair *p = realloc(c->pairs, (c->npairs + 1) * sizeof *p);
     if (!p)
-        return -1;
+        return -ENOMEM;
     c->pairs = p;
     p += c->npairs++;
     memset(p, 0, sizeof *p);
@@ -83,7 +94,7 @@ static int add_unpaired(struct cmp *c, int side, const cJSON *run)
     const cJSON **u = realloc(c->unpaired[side],
                               (c->nunpaired[side] + 1) * sizeof *u);
     if (!u)
-        return -1;
+        return -ENOMEM;
     c->unpaired[side] = u;
     u[c->nunpaired[side]++] = run;
     return 0;
@@ -135,6 +146,20 @@ static void workloads(const struct rl_report *r, char *buf, size_t n)
     }
 }
 
+/* Every run's configuration, computed once for the pairing loops. */
+static int load_configs(struct cmp *c)
+{
+    for (int r = 0; r < c->nrep; r++) {
+        c->cfg[r] = calloc((size_t)c->rep[r].nruns, sizeof *c->cfg[r]);
+        if (!c->cfg[r])
+            return -ENOMEM;
+        for (int i = 0; i < c->rep[r].nruns; i++)
+            if (rl_config_of(rl_run(&c->rep[r], i), &c->cfg[r][i]))
+                return -ENOMEM;
+    }
+    return 0;
+}
+
 /* Two reports: pair runs by configuration. */
 static int pair_reports(struct cmp *c, char *err, size_t errlen)
 {
@@ -149,31 +174,32 @@ static int pair_reports(struct cmp *c, char *err, size_t errlen)
         workloads(A, wa, sizeof wa), workloads(B, wb, sizeof wb);
         snprintf(err, errlen, "%s (%s) and %s (%s) have no workload in common",
                  A->path, wa, B->path, wb);
-        return -1;
+        return -EINVAL;
     }
     char *used = calloc((size_t)B->nruns, 1);
-    char ka[2048], kb[2048];
-    if (!used)
-        return -1;
-    for (int i = 0; i < A->nruns; i++) {
-        const cJSON *a = rl_run(A, i);
-        rl_config_key(a, NULL, ka, sizeof ka);
+    int rc = used ? 0 : -ENOMEM;
+    for (int i = 0; i < A->nruns && !rc; i++) {
         int found = -1;
-        for (int j = 0; j < B->nruns && found < 0; j++) {
-            rl_config_key(rl_run(B, j), NULL, kb, sizeof kb);
-            if (!used[j] && !strcmp(ka, kb))
+        for (int j = 0; j < B->nruns && found < 0; j++)
+            if (!used[j] && rl_config_equal(&c->cfg[0][i], &c->cfg[1][j], NULL))
                 found = j;
-        }
         if (found >= 0)
-            used[found] = 1, add_pair(c, a, rl_run(B, found));
+            used[found] = 1, rc = add_pair(c, rl_run(A, i), rl_run(B, found));
         else
-            add_unpaired(c, 0, a);
+            rc = add_unpaired(c, 0, rl_run(A, i));
     }
-    for (int j = 0; j < B->nruns; j++)
+    for (int j = 0; j < B->nruns && !rc; j++)
         if (!used[j])
-            add_unpaired(c, 1, rl_run(B, j));
+            rc = add_unpaired(c, 1, rl_run(B, j));
     free(used);
-    return 0;
+    return rc;
+}
+
+/* Run i of the baseline report has KEY=VALUE. */
+static int is_baseline(const struct cmp *c, int i)
+{
+    const char *v = rl_config_value(&c->cfg[0][i], c->key);
+    return v && !strcmp(v, c->value);
 }
 
 /* Baseline mode: every run against the run with the same configuration
@@ -183,63 +209,57 @@ static int pair_reports(struct cmp *c, char *err, size_t errlen)
 static int pair_baseline(struct cmp *c, char *err, size_t errlen)
 {
     struct rl_report *R = &c->rep[0];
-    char skip[128], loose[160], v[128], ka[2048], kb[2048];
-    snprintf(skip, sizeof skip, "%s", c->key);
-    snprintf(loose, sizeof loose, "%s,workers,transfer,schedule", c->key);
     int any = 0;
     for (int i = 0; i < R->nruns; i++)
-        any |= !rl_field_value(rl_run(R, i), c->key, v, sizeof v) &&
-               !strcmp(v, c->value);
+        any |= is_baseline(c, i);
     if (!any) {
         snprintf(err, errlen, "--baseline %s=%s: no run of %s has %s %s",
                  c->key, c->value, R->path, c->key, c->value);
-        return -1;
+        return -EINVAL;
     }
-    for (int i = 0; i < R->nruns; i++) {
+    const char *more = ",workers,transfer,schedule";
+    char *loose = malloc(strlen(c->key) + strlen(more) + 1);
+    if (!loose)
+        return -ENOMEM;
+    strcat(strcpy(loose, c->key), more);
+    int rc = 0;
+    for (int i = 0; i < R->nruns && !rc; i++) {
         const cJSON *run = rl_run(R, i), *base = NULL;
-        if (!rl_field_value(run, c->key, v, sizeof v) && !strcmp(v, c->value)) {
-            struct pair *p = realloc(c->pairs, (c->npairs + 1) * sizeof *p);
-            if (!p)
-                return -1;
-            c->pairs = p;
-            p += c->npairs++;
-            memset(p, 0, sizeof *p);
-            p->a = p->b = run;
-            compute_pair(p, c->thr);
+        if (is_baseline(c, i)) {
+            if ((rc = add_pair(c, run, run)) != 0)
+                break;
+            struct pair *p = &c->pairs[c->npairs - 1];
             p->ratio = p->lo = p->hi = p->eff = 1, p->p = NAN;
-            p->v = V_BASE;
+            p->v = V_BASE, p->why = NULL;
             continue;
         }
         for (int pass = 0; pass < 2 && !base; pass++) {
             if (pass == 1 && strcmp(c->key, "runner"))
                 break;
-            rl_config_key(run, pass ? loose : skip, ka, sizeof ka);
-            for (int j = 0; j < R->nruns && !base; j++) {
-                const cJSON *b = rl_run(R, j);
-                rl_config_key(b, pass ? loose : skip, kb, sizeof kb);
-                if (!strcmp(ka, kb) && !rl_field_value(b, c->key, v, sizeof v) &&
-                    !strcmp(v, c->value))
-                    base = b;
-            }
+            for (int j = 0; j < R->nruns && !base; j++)
+                if (is_baseline(c, j) &&
+                    rl_config_equal(&c->cfg[0][i], &c->cfg[0][j],
+                                    pass ? loose : c->key))
+                    base = rl_run(R, j);
         }
         if (!base) {
-            add_unpaired(c, 1, run);
+            rc = add_unpaired(c, 1, run);
             continue;
         }
-        add_pair(c, base, run);
+        if ((rc = add_pair(c, base, run)) != 0)
+            break;
         struct pair *p = &c->pairs[c->npairs - 1];
         if (!strcmp(c->key, "runner") || !strcmp(c->key, "workers"))
             p->eff = (1 / p->ratio) * rl_num(base, "workers") /
                      rl_num(run, "workers");
     }
-    return 0;
+    free(loose);
+    return rc;
 }
 
 int cmp_is_regression(const struct pair *p)
 {
-    return p->v == V_SLOWER ||
-           (p->v == V_FAILED && !strcmp(rl_str(p->a, "status"), "ok") &&
-            strcmp(rl_str(p->b, "status"), "ok"));
+    return p->v == V_SLOWER || p->v == V_FAILED;
 }
 
 double cmp_geomean(const struct cmp *c, size_t *n)
@@ -253,13 +273,19 @@ double cmp_geomean(const struct cmp *c, size_t *n)
     return *n ? exp(s / (double)*n) : NAN;
 }
 
-/* "5%", "5" or "2.5%": percent, 0 to 1000. */
+/* "5%", "5" or "2.5%": percent, 0 to 1000.  Plain decimals only (the
+ * strict parser of bench/parse.c): strtod would take "0x10" as 16%. */
 static int parse_threshold(const char *s, double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || (*end && strcmp(end, "%")) || !(v >= 0 && v <= 1000) ||
-        !strchr("0123456789.", s[0]))
+    size_t n = strlen(s);
+    char num[64], sub[128];
+    n -= n && s[n - 1] == '%';
+    if (n >= sizeof num)
+        return -1;
+    memcpy(num, s, n);
+    num[n] = 0;
+    double v;
+    if (pb_parse_number(num, 0, 1000, &v, sub, sizeof sub))
         return -1;
     *out = v / 100;
     return 0;
@@ -274,6 +300,97 @@ static const char *const usage_text =
     "parameter such as transfer, or cpus / memory), giving speedups.\n\n"
     "options:\n";
 
+/* --baseline KEY=VALUE into c->key and c->value (both malloc'ed).  A
+ * numeric VALUE is written the way the report writes numbers ("2.0" ->
+ * "2"), a memory size as bytes ("1GiB").  0, -EINVAL (err says why) or
+ * -ENOMEM. */
+static int parse_baseline(struct cmp *c, char *err, size_t errlen)
+{
+    const char *eq = strchr(c->baseline, '='), *val = eq ? eq + 1 : NULL;
+    if (!eq || eq == c->baseline || !*val) {
+        snprintf(err, errlen, "--baseline '%s': use KEY=VALUE, e.g. "
+                 "runner=single", c->baseline);
+        return -EINVAL;
+    }
+    c->key = strndup(c->baseline, (size_t)(eq - c->baseline));
+    if (!c->key)
+        return -ENOMEM;
+    if (!strcmp(c->key, "workload")) {
+        snprintf(err, errlen, "--baseline: runs of different workloads "
+                 "cannot be compared");
+        return -EINVAL;
+    }
+    char *end, num[32], sub[200];
+    double v = strtod(val, &end);
+    uint64_t bytes;
+    if (!*end)
+        snprintf(num, sizeof num, "%.17g", v);
+    else if (!strcmp(c->key, "memory") &&
+             !pb_parse_size(val, &bytes, sub, sizeof sub))
+        snprintf(num, sizeof num, "%.17g", (double)bytes);
+    else
+        num[0] = 0;
+    c->value = strdup(num[0] ? num : val);
+    return c->value ? 0 : -ENOMEM;
+}
+
+static void cmp_free(struct cmp *c)
+{
+    for (int r = 0; r < c->nrep; r++) {
+        for (int i = 0; c->cfg[r] && i < c->rep[r].nruns; i++)
+            rl_config_free(&c->cfg[r][i]);
+        free(c->cfg[r]);
+        rl_free(&c->rep[r]);
+    }
+    free(c->pairs), free(c->unpaired[0]), free(c->unpaired[1]);
+    free(c->key), free(c->value);
+    cmp_host_free(c);
+}
+
+/* Load, pair, check the hosts; then write the output.  Returns 0, or a
+ * negative errno with err set (bad input: nothing was written). */
+static int compare(struct cmp *c, const char *const *pos, char *err,
+                   size_t errlen)
+{
+    int rc = 0;
+    size_t want = c->baseline ? 1 : 2;
+    for (size_t i = 0; i < want && !rc; i++)
+        if ((rc = rl_load(pos[i], &c->rep[i], err, errlen)) == 0)
+            c->nrep++;
+    if (!rc && (rc = load_configs(c)) == 0 &&
+        (rc = c->baseline ? 0 : cmp_host_diffs(c)) == 0) {
+        find_extra(c);
+        rc = c->baseline ? pair_baseline(c, err, errlen)
+                         : pair_reports(c, err, errlen);
+    }
+    if (!rc && c->nhdiff) {
+        char names[512];
+        cmp_host_names(c, names, sizeof names);
+        if (c->fail_on_regression && !c->allow_hosts) {
+            snprintf(err, errlen, "%s and %s come from different hosts or "
+                     "builds (%s): --fail-on-regression refuses to judge "
+                     "them; add --allow-different-hosts to accept that",
+                     c->rep[0].path, c->rep[1].path, names);
+            return -EINVAL;
+        }
+        fprintf(stderr, "parbench: compare: warning: the reports differ in "
+                "%s (listed in the output)\n", names);
+    }
+    struct rl_out out = {0};
+    if (!rc && (rc = rl_out_open(&out)) != 0)
+        rc = -ENOMEM;
+    if (!rc) {
+        if (c->fmt == RL_JSON)
+            cmp_print_json(c, out.f);
+        else
+            cmp_print_text(c, out.f);
+        rc = rl_out_commit(&out, c->output, err, errlen);
+    }
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
 int cmd_compare(int argc, char **argv)
 {
     struct cmp c;
@@ -282,7 +399,8 @@ int cmd_compare(int argc, char **argv)
     static const struct opt opts[] = {
         {"format", OT_STR, F(format), 0, 0, "text|markdown|json", "output format (text)"},
         {"threshold", OT_STR, F(threshold), 0, 0, "PCT", "smallest change that counts as a regression (5%)"},
-        {"fail-on-regression", OT_FLAG, F(fail_on_regression), 0, 0, "", "exit 1 when a pair is significantly slower beyond the threshold (or a run ok in BASE is not in NEW)"},
+        {"fail-on-regression", OT_FLAG, F(fail_on_regression), 0, 0, "", "exit 1 when a pair is significantly slower beyond the threshold, or cannot be compared (a run not ok, no usable wall times); exit 2 when the reports come from different hosts or builds"},
+        {"allow-different-hosts", OT_FLAG, F(allow_hosts), 0, 0, "", "let --fail-on-regression judge reports from different hosts, CPUs, kernels, limits or parbench builds"},
         {"baseline", OT_STR, F(baseline), 0, 0, "KEY=VALUE", "one report: compare every run against this configuration"},
         {"output", OT_STR, F(output), 0, 0, "FILE", "write here instead of standard output"},
     };
@@ -308,61 +426,21 @@ int cmd_compare(int argc, char **argv)
     if (c.threshold && parse_threshold(c.threshold, &c.thr))
         return pb_usage_error("compare: --threshold '%s': not a percentage "
                               "(e.g. 5%%)", c.threshold);
-    if (c.baseline) {
-        const char *eq = strchr(c.baseline, '=');
-        if (!eq || eq == c.baseline || !eq[1] ||
-            (size_t)(eq - c.baseline) >= sizeof c.key)
-            return pb_usage_error("compare: --baseline '%s': use KEY=VALUE, "
-                                  "e.g. runner=single", c.baseline);
-        snprintf(c.key, sizeof c.key, "%.*s", (int)(eq - c.baseline), c.baseline);
-        snprintf(c.value, sizeof c.value, "%s", eq + 1);
-        if (!strcmp(c.key, "workload"))
-            return pb_usage_error("compare: --baseline: runs of different "
-                                  "workloads cannot be compared");
-    }
-    size_t want = c.baseline ? 1 : 2;
-    if (npos != want)
+    if (npos != (c.baseline ? 1u : 2u))
         return pb_usage_error("compare: %s", c.baseline
                               ? "--baseline takes exactly one report"
                               : "needs two reports: BASE.json NEW.json "
                                 "(or one with --baseline KEY=VALUE)");
-    int rc = 0;
-    for (size_t i = 0; i < want && !rc; i++, c.nrep++)
-        rc = rl_load(pos[i], &c.rep[i], err, sizeof err);
-    if (!rc) {
-        c.nrep = (int)want;
-        if (c.baseline) {
-            /* A numeric key compares as printed by the report: "2" == 2. */
-            char *end, sub[200];
-            double v = strtod(c.value, &end);
-            uint64_t bytes;
-            if (!*end && end != c.value)
-                snprintf(c.value, sizeof c.value, "%.17g", v);
-            else if (!strcmp(c.key, "memory") &&
-                     !pb_parse_size(c.value, &bytes, sub, sizeof sub))
-                snprintf(c.value, sizeof c.value, "%.17g", (double)bytes);
-        }
-        find_extra(&c);
-        rc = c.baseline ? pair_baseline(&c, err, sizeof err)
-                        : pair_reports(&c, err, sizeof err);
-    }
-    struct rl_out out = {0};
-    if (!rc && (rc = rl_out_open(&out)) != 0)
+    int rc = c.baseline ? parse_baseline(&c, err, sizeof err) : 0;
+    if (rc == -ENOMEM)
         snprintf(err, sizeof err, "out of memory");
-    if (!rc) {
-        if (c.fmt == RL_JSON)
-            cmp_print_json(&c, out.f);
-        else
-            cmp_print_text(&c, out.f);
-        rc = rl_out_commit(&out, c.output, err, sizeof err);
-    }
-    size_t slow = 0;
+    if (!rc)
+        rc = compare(&c, pos, err, sizeof err);
+    size_t bad = 0;
     for (size_t i = 0; i < c.npairs; i++)
-        slow += cmp_is_regression(&c.pairs[i]);
-    for (int i = 0; i < c.nrep; i++)
-        rl_free(&c.rep[i]);
-    free(c.pairs), free(c.unpaired[0]), free(c.unpaired[1]);
+        bad += cmp_is_regression(&c.pairs[i]);
+    cmp_free(&c);
     if (rc)
         return pb_usage_error("compare: %s", err);
-    return c.fail_on_regression && slow ? 1 : 0;
+    return c.fail_on_regression && bad ? 1 : 0;
 }

@@ -26,6 +26,8 @@ static void verdict_cell(const struct cmp *c, const struct pair *p, char *buf,
         snprintf(buf, n, "change within %g%%", c->thr * 100);
     else if (p->v == V_FEW)
         snprintf(buf, n, "too few repetitions (%zu, %zu)", p->na, p->nb);
+    else if (p->v == V_FAILED && p->why)
+        snprintf(buf, n, "not compared: %s", p->why);
     else if (p->v == V_FAILED)
         snprintf(buf, n, "not compared: %s / %s", rl_str(p->a, "status"),
                  rl_str(p->b, "status"));
@@ -100,6 +102,16 @@ void cmp_print_text(const struct cmp *c, FILE *f)
     if (c->baseline)
         fprintf(f, "%sbaseline: %s=%s; speedup = baseline time / run time\n",
                 md ? "- " : "", c->key, c->value);
+    if (c->nhdiff)
+        fprintf(f, "\n%sthe reports come from different hosts or builds:%s\n",
+                md ? "**" : "", md ? "**" : "");
+    for (size_t i = 0; i < c->nhdiff; i++) {
+        char a[96], b[96];
+        cmp_host_value(c->hdiff[i].a, a, sizeof a);
+        cmp_host_value(c->hdiff[i].b, b, sizeof b);
+        fprintf(f, "%s%s: %s -> %s\n", md ? "- " : "  ", c->hdiff[i].field,
+                a, b);
+    }
     fputc('\n', f);
     print_table(c, f);
     for (int s = 0; s < 2; s++) {
@@ -187,6 +199,8 @@ void cmp_print_json(const struct cmp *c, FILE *f)
         cJSON_AddItemToObject(j, "p_value", num_or_null(p->p));
         cJSON_AddBoolToObject(j, "exact", p->exact);
         cJSON_AddStringToObject(j, "verdict", verdict_code[p->v]);
+        if (p->why)
+            cJSON_AddStringToObject(j, "not_compared_because", p->why);
         cJSON_AddItemToObject(j, "rss_total_base_bytes", num_or_null(p->rss_a));
         cJSON_AddItemToObject(j, "rss_total_new_bytes", num_or_null(p->rss_b));
         cJSON_AddItemToArray(pairs, j);
@@ -197,6 +211,18 @@ void cmp_print_json(const struct cmp *c, FILE *f)
         cJSON *u = cJSON_AddArrayToObject(o, c->baseline && s ? "no_baseline" : uk[s]);
         for (size_t i = 0; i < c->nunpaired[s]; i++)
             cJSON_AddItemToArray(u, config_json(c->unpaired[s][i]));
+    }
+    /* Always present (empty when the hosts and builds agree, and in
+     * baseline mode, where one report is compared with itself). */
+    cJSON *hd = cJSON_AddArrayToObject(o, "host_differences");
+    for (size_t i = 0; i < c->nhdiff; i++) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "field", c->hdiff[i].field);
+        cJSON_AddItemToObject(d, "base", c->hdiff[i].a ? cJSON_Duplicate(c->hdiff[i].a, 1)
+                                                       : cJSON_CreateNull());
+        cJSON_AddItemToObject(d, "new", c->hdiff[i].b ? cJSON_Duplicate(c->hdiff[i].b, 1)
+                                                      : cJSON_CreateNull());
+        cJSON_AddItemToArray(hd, d);
     }
     size_t n;
     cJSON_AddItemToObject(o, "geomean_ratio", num_or_null(cmp_geomean(c, &n)));

@@ -38,6 +38,8 @@ static const struct opt opts[] = {
     {"transfer", OT_STR, F(transfer), 0, 0, "MODE", "fork: shared|copy (default shared); mpi: local|copy (default local)"},
     {"schedule", OT_STR, F(schedule), 0, 0, "MODE", "dynamic|static (default dynamic)"},
     {"pool", OT_STR, F(pool), 0, 0, "MODE", "per-repetition|persistent: start the workers for every repetition, or once for all (default per-repetition)"},
+    {"task-timeout", OT_DURATION, F(task_timeout), 0, 0, "TIME", "end the run as 'timeout' when a task runs longer (default: 10x the warm-up's longest task, at least 10s; 300s before that)"},
+    {"run-timeout", OT_DURATION, F(run_timeout), 0, 0, "TIME", "end the run as 'timeout' when it takes longer in all (default: 60s + 10x the first repetition's time per repetition)"},
     {"cpus", OT_NUMBER, F(cpus), 0, 4096, "X", "limit the run to X CPUs of time (CFS quota, fractional like docker --cpus)"},
     {"memory", OT_SIZE, F(memory), 1, 0, "SIZE", "limit the run's memory, driver and workers together (like docker -m)"},
     {"cpuset", OT_STR, F(cpuset), 0, 0, "LIST", "run on these CPUs only, e.g. 0-1,4"},
@@ -47,6 +49,7 @@ static const struct opt opts[] = {
     {"launcher", OT_STR, F(launcher), 0, 0, "NAME", "mpi: how Hydra starts remote ranks: ssh|rsh|fork|slurm|... (default ssh)"},
     {"launcher-exec", OT_STR, F(launcher_exec), 0, 0, "CMD", "mpi: the launcher's program, called as CMD HOST COMMAND..."},
     {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no summary on standard error"},
+    {"force", OT_FLAG, F(force), 0, 0, "", "run even when the configuration needs more memory than is available"},
 };
 #undef F
 #define NOPTS (sizeof opts / sizeof *opts)
@@ -292,11 +295,15 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
     p->ro.hostfile = c->hostfile;
     p->ro.launcher = c->launcher;
     p->ro.launcher_exec = c->launcher_exec;
+    p->task_timeout_s = c->task_timeout;
+    p->run_timeout_s = c->run_timeout;
+    p->ro.task_timeout_s = c->task_timeout > 0 ? c->task_timeout : 300.0;
     p->repeat = (unsigned)c->repeat;
     p->warmup = (unsigned)c->warmup;
     p->output = c->output && strcmp(c->output, "-") != 0 ? c->output : NULL;
     p->dump = c->dump;
     p->quiet = c->quiet;
+    p->force = c->force;
     return 0;
 }
 

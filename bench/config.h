@@ -22,12 +22,15 @@ struct run_config {
     double duration, timeout;
     double latency, jitter; /* url: embedded server's delay and its spread */
     uint64_t body;          /* url: embedded server's body size */
+    double task_timeout, run_timeout; /* 0: derived from the warm-up */
     double cpus;           /* --cpus, 0 = no limit */
     uint64_t memory;       /* --memory bytes, 0 = no limit */
     const char *cpuset, *bind;
     /* mpi: where the ranks run and how Hydra starts them (NULL: default) */
     const char *hosts, *hostfile, *launcher, *launcher_exec;
     int quiet;
+    int force;       /* --force: run even when it needs more memory than
+                        is available */
     int workers_set; /* --workers given (else: the CPUs we may use) */
     int tasks_set;   /* --tasks given (url checks it against --urls) */
 };
@@ -38,10 +41,13 @@ struct run_plan {
     struct workload w;       /* ops + params; plan built by setup later */
     struct run_options ro;
     unsigned repeat, warmup;
+    double task_timeout_s;   /* --task-timeout; 0: derived (run.h) */
+    double run_timeout_s;    /* --run-timeout; 0: derived (run.h) */
     struct limit_req limits; /* --cpus --memory --cpuset --bind */
     const char *output;      /* NULL: JSON to standard output */
     const char *dump;        /* --dump DIR or NULL */
     int quiet;
+    int force;               /* skip the memory check (estimate.h) */
     /* 1: repetitions carry no "tasks" array (metg's points of 100k tasks
      * would make huge reports); set by the caller after config_resolve. */
     int no_task_records;

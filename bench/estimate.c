@@ -6,7 +6,9 @@
  * parallelism a run can get is min(workers, usable CPUs, --cpus).  Good
  * to a factor of about two, which is what a progress estimate needs; the
  * matrix progress line corrects it with the times actually measured. */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,4 +92,84 @@ double estimate_run_s(const struct run_plan *p)
     if (!strcmp(p->runner->name, "mpi"))
         one += 0.3; /* mpiexec start-up per repetition */
     return setup + reps * one;
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+/* A lower bound: what the data and the records need, not the program,
+ * libraries, stacks or the report.  The inputs and outputs live in the
+ * driver's shared arenas for every runner; a transfer mode other than
+ * "shared" (fork's copy, mpi's copy and local) also gives each worker
+ * buffers for the task it holds (its largest input and output). */
+void estimate_memory(const struct run_plan *p, struct mem_need *m)
+{
+    struct wl_memory wm;
+    wl_memory(&p->w, &wm);
+    uint64_t workers = p->ro.workers ? p->ro.workers : 1;
+    memset(m, 0, sizeof *m);
+    m->inputs = wm.inputs;
+    m->outputs = wm.outputs;
+    m->scratch = workers * wm.worker;
+    if (p->ro.transfer == TRANSFER_COPY || p->ro.transfer == TRANSFER_LOCAL)
+        m->copies = workers * (wm.max_input + wm.max_output);
+    m->records = (uint64_t)p->w.p.tasks *
+                 (sizeof(struct task_record) + sizeof(uint64_t));
+    m->total = m->inputs + m->outputs + m->scratch + m->copies + m->records;
+}
+
+/* MemAvailable from /proc/meminfo, bytes; 0 when unknown. */
+static uint64_t mem_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+            break;
+    fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+/* "29.8 GiB": figures for people, not for parsing back. */
+static void human(uint64_t b, char *buf, size_t n)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)b;
+    int u = 0;
+    while (v >= 1024 && u < 4)
+        v /= 1024, u++;
+    snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+int estimate_check_memory(const struct run_plan *p, char *err, size_t errlen)
+{
+    if (p->force)
+        return 0;
+    struct mem_need m;
+    estimate_memory(p, &m);
+    uint64_t avail = mem_available();
+    const char *from = "MemAvailable";
+    struct host_limits l;
+    host_detect_limits(&l, NULL, NULL);
+    if (l.memory_bytes && (!avail || l.memory_bytes < avail)) {
+        avail = l.memory_bytes;
+        from = "the cgroup memory limit";
+    }
+    if (!avail || m.total <= avail)
+        return 0;
+    char t[32], a[32], in[32], out[32], sc[32], cp[32], rec[32];
+    human(m.total, t, sizeof t);
+    human(avail, a, sizeof a);
+    human(m.inputs, in, sizeof in);
+    human(m.outputs, out, sizeof out);
+    human(m.scratch, sc, sizeof sc);
+    human(m.copies, cp, sizeof cp);
+    human(m.records, rec, sizeof rec);
+    snprintf(err, errlen, "needs at least %s of memory (inputs %s, outputs "
+             "%s, worker scratch %s, copies %s, task records %s) but %s is "
+             "available (%s); --force runs it anyway", t, in, out, sc, cp,
+             rec, a, from);
+    return -ENOMEM;
 }

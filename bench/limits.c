@@ -386,31 +386,59 @@ int limits_enter(const struct limit_state *st, char *err, size_t errlen)
     return 0;
 }
 
-static uint64_t read_key(const char *dir, const char *file, const char *key)
+/* A number from dir/file: the whole file (key NULL) or the line "key N".
+ * 0 when found; -ENOENT when the file or the line is missing. */
+static int find_key(const char *dir, const char *file, const char *key,
+                    uint64_t *out)
 {
     char buf[4096];
+    *out = 0;
     if (!dir[0] || read_file(dir, file, buf, sizeof buf))
+        return -ENOENT;
+    if (!key) {
+        *out = strtoull(buf, NULL, 10);
         return 0;
-    if (!key)
-        return strtoull(buf, NULL, 10);
+    }
     size_t kl = strlen(key);
     for (char *s, *t = strtok_r(buf, "\n", &s); t; t = strtok_r(NULL, "\n", &s))
-        if (!strncmp(t, key, kl) && t[kl] == ' ')
-            return strtoull(t + kl + 1, NULL, 10);
-    return 0;
+        if (!strncmp(t, key, kl) && t[kl] == ' ') {
+            *out = strtoull(t + kl + 1, NULL, 10);
+            return 0;
+        }
+    return -ENOENT;
 }
 
-uint64_t limits_oom_kills(const struct limit_state *st)
+static uint64_t read_key(const char *dir, const char *file, const char *key)
+{
+    uint64_t v;
+    return find_key(dir, file, key, &v) ? 0 : v;
+}
+
+int64_t limits_oom_kills(const struct limit_state *st)
+{
+    uint64_t k;
+    if (st->cgroup_version == 2 &&
+        !find_key(st->mem_dir, "memory.events", "oom_kill", &k))
+        return (int64_t)k;
+    /* v1 has the counter in memory.oom_control since Linux 4.13. */
+    if (st->cgroup_version == 1 && st->mem_dir[0] &&
+        !find_key(st->mem_dir, "memory.oom_control", "oom_kill", &k))
+        return (int64_t)k;
+    return -1;
+}
+
+int limits_memory_limit_hit(const struct limit_state *st)
 {
     if (st->cgroup_version == 2)
-        return read_key(st->mem_dir, "memory.events", "oom_kill");
-    if (st->cgroup_version == 1 && st->mem_dir[0]) {
-        uint64_t k = read_key(st->mem_dir, "memory.oom_control", "oom_kill");
-        /* Older kernels have no oom_kill line: a hit limit is the sign. */
-        return k ? k : read_key(st->mem_dir, "memory.memsw.failcnt", NULL) > 0 &&
-                       read_key(st->mem_dir, "memory.failcnt", NULL) > 0;
-    }
-    return 0;
+        return read_key(st->mem_dir, "memory.events", "max") > 0;
+    if (st->cgroup_version != 1 || !st->mem_dir[0])
+        return 0;
+    uint64_t limit = read_key(st->mem_dir, "memory.limit_in_bytes", NULL);
+    uint64_t peak = read_key(st->mem_dir, "memory.max_usage_in_bytes", NULL);
+    /* failcnt counts charges refused at the limit; the peak is compared
+     * page-rounded, as the kernel charges whole pages. */
+    return read_key(st->mem_dir, "memory.failcnt", NULL) > 0 && limit &&
+           peak + 4096 >= limit;
 }
 
 uint64_t limits_memory_peak(const struct limit_state *st)

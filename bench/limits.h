@@ -47,8 +47,15 @@ int limits_prepare(struct limit_state *st, const struct limit_req *req,
 /* In the limited child, before anything is started: join the cgroups, set
  * affinity and rlimits. */
 int limits_enter(const struct limit_state *st, char *err, size_t errlen);
-/* OOM kills recorded by the run's memory cgroup (0 if none or unknown). */
-uint64_t limits_oom_kills(const struct limit_state *st);
+/* OOM kills the kernel counted in the run's memory cgroup: v2
+ * memory.events "oom_kill", v1 memory.oom_control "oom_kill" (Linux 4.13
+ * on).  -1 when there is no such counter (no memory cgroup, an older
+ * kernel). */
+int64_t limits_oom_kills(const struct limit_state *st);
+/* The run's memory cgroup reached its limit: v2 memory.events "max" > 0;
+ * v1 memory.failcnt > 0 and max_usage_in_bytes within a page of
+ * limit_in_bytes.  For kernels without an OOM-kill counter. */
+int limits_memory_limit_hit(const struct limit_state *st);
 /* Peak memory use of the whole cgroup (every process of the run, shared
  * pages counted once), bytes; 0 when unknown. */
 uint64_t limits_memory_peak(const struct limit_state *st);

@@ -1,11 +1,13 @@
 /* bench/main.c: the command line's edge.  Picks the subcommand from one
  * table; errors are printed once, here or in the command, as
  * "parbench: <what>: <why>". */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bench/commands.h"
+#include "bench/jsonmem.h"
 #include "bench/report.h"
 
 struct command {
@@ -37,11 +39,29 @@ static void usage(FILE *f)
     fprintf(f, "\n`parbench COMMAND --help` for a command's options.\n");
 }
 
+/* What a command printed on standard output (list, info, plot's chart
+ * paths, a dry run, a report written to "-") may still sit in stdio's
+ * buffer; a full disk or a closed pipe only shows when it is flushed.  A
+ * command that could not write its output has failed: exit 1, said once. */
+static int finish_stdout(const char *cmd, int rc)
+{
+    errno = 0;
+    int bad = fflush(stdout) != 0;
+    int e = errno;
+    if ((bad || ferror(stdout)) && rc == 0) {
+        fprintf(stderr, "parbench: %s: writing standard output: %s\n", cmd,
+                e ? strerror(e) : "write error");
+        return 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* A worker that dies must show up as an error on its pipe, not kill
      * the driver with SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
+    pb_json_init();
     if (argc < 2)
         return pb_usage_error("missing command (see parbench --help)");
     const char *name = argv[1];
@@ -57,6 +77,6 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < NCMD; i++)
         if (!strcmp(commands[i].name, name))
-            return commands[i].fn(argc - 2, argv + 2);
+            return finish_stdout(name, commands[i].fn(argc - 2, argv + 2));
     return pb_usage_error("unknown command '%s' (see parbench --help)", name);
 }

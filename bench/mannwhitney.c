@@ -9,9 +9,15 @@
  * largest pooled value: with i x's and j y's, if the largest is an x it
  * exceeds all j y's (U grows by j), otherwise U is unchanged:
  *     f(i, j, u) = f(i - 1, j, u - j) + f(i, j - 1, u)
- * Only additions, so counts stay exact up to 2^53 and accurate beyond. */
+ * Only additions, so counts stay exact up to 2^53 and accurate beyond.
+ *
+ * Nothing else visits the m*n pairs: U comes from pooled ranks, and the
+ * Hodges-Lehmann estimate and interval, which are order statistics of the
+ * m*n differences, come from a selection over the two sorted samples
+ * (mw_diff_kth), so thousands of repetitions a side cost milliseconds. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,30 +127,50 @@ static int has_nan(const double *x, size_t n)
     return 0;
 }
 
-/* Pool and sort x and y; return the tie term sum(t^3 - t) over groups of
- * equal values (0 without ties), or -1 on allocation failure. */
-static double tie_term(const double *x, size_t m, const double *y, size_t n)
+/* A pooled value and the sample it came from, for ranking. */
+struct tagged {
+    double v;
+    int from_x;
+};
+
+static int cmp_tagged(const void *a, const void *b)
+{
+    return cmp_double(&((const struct tagged *)a)->v,
+                      &((const struct tagged *)b)->v);
+}
+
+/* U of x from the pooled ranks (mid-ranks for ties): U = R_x - m(m+1)/2,
+ * which equals #(x[i] > y[j]) + #(x[i] == y[j]) / 2 without visiting the
+ * m*n pairs; and the tie term sum(t^3 - t) over groups of equal values
+ * (0 without ties).  O((m+n) log(m+n)); -ENOMEM on allocation failure. */
+static int rank_stats(const double *x, size_t m, const double *y, size_t n,
+                      double *u, double *ties)
 {
     size_t N = m + n;
-    double *p = malloc(N * sizeof *p);
+    struct tagged *p = malloc(N * sizeof *p);
     if (!p)
-        return -1;
-    memcpy(p, x, m * sizeof *p);
-    memcpy(p + m, y, n * sizeof *p);
-    qsort(p, N, sizeof *p, cmp_double);
-    double t = 0;
+        return -ENOMEM;
+    for (size_t i = 0; i < m; i++)
+        p[i].v = x[i], p[i].from_x = 1;
+    for (size_t j = 0; j < n; j++)
+        p[m + j].v = y[j], p[m + j].from_x = 0;
+    qsort(p, N, sizeof *p, cmp_tagged);
+    /* Ranks are whole or half numbers below 2^53: the sum is exact. */
+    double rx = 0, t = 0;
     for (size_t i = 0; i < N;) {
-        size_t k = i + 1;
-        while (k < N && p[k] == p[i])
-            k++;
-        double g = (double)(k - i);
+        size_t k = i + 1, nx = p[i].from_x;
+        while (k < N && p[k].v == p[i].v)
+            nx += p[k++].from_x;
+        double g = (double)(k - i), mid = (double)(i + 1 + k) / 2;
+        rx += mid * (double)nx;
         t += g * g * g - g;
         i = k;
     }
     free(p);
-    return t;
+    *u = rx - (double)m * ((double)m + 1) / 2;
+    *ties = t;
+    return 0;
 }
-
 /* Standard deviation of U under the null, tie-corrected. */
 static double u_sigma(size_t m, size_t n, double ties)
 {
@@ -160,14 +186,10 @@ int mw_test(const double *x, size_t m, const double *y, size_t n,
     r->p = r->z = r->u = NAN;
     if (!m || !n || has_nan(x, m) || has_nan(y, n))
         return -EINVAL;
-    double u = 0;
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < n; j++)
-            u += x[i] > y[j] ? 1.0 : x[i] == y[j] ? 0.5 : 0.0;
-    r->u = u;
-    double ties = tie_term(x, m, y, n);
-    if (ties < 0)
+    double u, ties;
+    if (rank_stats(x, m, y, n, &u, &ties))
         return -ENOMEM;
+    r->u = u;
     r->ties = ties > 0;
     double mn = (double)m * (double)n;
     if (!r->ties && m < MW_EXACT_MAX && n < MW_EXACT_MAX) {
@@ -191,39 +213,136 @@ int mw_test(const double *x, size_t m, const double *y, size_t n,
     return 0;
 }
 
+/* Selection of the k-th smallest difference without forming the m*n of
+ * them (all m*n differences of 3200 repetitions a side are 10^7 doubles,
+ * of 10^5 a side 80 GB).  With x and y sorted, row i of the matrix
+ * d[i][j] = y[j] - x[i] rises along j and falls along i; so does the
+ * computed difference, since rounding is monotonic.  Each row keeps a
+ * window [lo, hi) of the columns that may still hold the answer v*.  A
+ * pivot p, the weighted median of the windows' middle elements, has at
+ * least a quarter of the live elements on each side; one merge-like pass
+ * counts the differences below p and not above p in every row, and either
+ * p is v* or every live element on the far side of p is dropped.  What is
+ * dropped to the left is strictly below v*, to the right strictly above,
+ * so v* stays the (k - sum lo)-th smallest live element.  When at most
+ * m + n elements are live they are gathered and sorted.  Deterministic,
+ * O((m + n) log(mn)) comparisons plus a sort of m middles per round, and
+ * the same value the sort of all differences gives, ties included. */
+struct mid {
+    double v;
+    size_t w; /* live elements in its row */
+};
+
+static int cmp_mid(const void *a, const void *b)
+{
+    return cmp_double(&((const struct mid *)a)->v, &((const struct mid *)b)->v);
+}
+
+int mw_diff_kth(const double *x, size_t m, const double *y, size_t n,
+                size_t k, double *out)
+{
+    if (!m || !n || k < 1 || k > m * n)
+        return -EINVAL;
+    size_t *lo = calloc(m, sizeof *lo), *hi = malloc(m * sizeof *hi);
+    size_t *lt = malloc(m * sizeof *lt), *le = malloc(m * sizeof *le);
+    struct mid *mid = malloc(m * sizeof *mid);
+    double *pool = malloc((m + n) * sizeof *pool);
+    int rc = -ENOMEM;
+    if (!lo || !hi || !lt || !le || !mid || !pool)
+        goto out;
+    for (size_t i = 0; i < m; i++)
+        hi[i] = n;
+    for (;;) {
+        size_t live = 0, left = 0, nm = 0;
+        for (size_t i = 0; i < m; i++) {
+            left += lo[i], live += hi[i] - lo[i];
+            if (hi[i] > lo[i]) {
+                size_t c = lo[i] + (hi[i] - lo[i] - 1) / 2;
+                mid[nm].v = y[c] - x[i], mid[nm++].w = hi[i] - lo[i];
+            }
+        }
+        if (live <= m + n) {
+            size_t np = 0;
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = lo[i]; j < hi[i]; j++)
+                    pool[np++] = y[j] - x[i];
+            qsort(pool, np, sizeof *pool, cmp_double);
+            *out = pool[k - left - 1];
+            rc = 0;
+            goto out;
+        }
+        qsort(mid, nm, sizeof *mid, cmp_mid);
+        size_t acc = 0, q = 0;
+        while (q + 1 < nm && 2 * (acc + mid[q].w) < live)
+            acc += mid[q++].w;
+        double p = mid[q].v;
+        /* lt[i] = #{j : y[j] - x[i] < p}, le[i] = #{j : ... <= p}: both
+         * rise with i, so each is one forward sweep over y. */
+        size_t a = 0, b = 0, nlt = 0, nle = 0;
+        for (size_t i = 0; i < m; i++) {
+            while (a < n && y[a] - x[i] < p)
+                a++;
+            while (b < n && y[b] - x[i] <= p)
+                b++;
+            lt[i] = a, le[i] = b, nlt += a, nle += b;
+        }
+        if (nlt < k && k <= nle) {
+            *out = p;
+            rc = 0;
+            goto out;
+        }
+        for (size_t i = 0; i < m; i++)
+            if (k <= nlt) /* v* < p: drop everything >= p */
+                hi[i] = lt[i] < hi[i] ? lt[i] : hi[i];
+            else          /* v* > p: drop everything <= p */
+                lo[i] = le[i] > lo[i] ? le[i] : lo[i];
+    }
+out:
+    free(lo), free(hi), free(lt), free(le), free(mid), free(pool);
+    return rc;
+}
+
+static int all_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+static double *sorted_copy(const double *x, size_t n)
+{
+    double *s = malloc(n * sizeof *s);
+    if (s) {
+        memcpy(s, x, n * sizeof *s);
+        qsort(s, n, sizeof *s, cmp_double);
+    }
+    return s;
+}
+
 int mw_hodges_lehmann(const double *x, size_t m, const double *y, size_t n,
                       double alpha, struct mw_shift *s)
 {
     s->est = s->lo = s->hi = s->conf = NAN;
-    if (!m || !n || has_nan(x, m) || has_nan(y, n) || !(alpha > 0 && alpha < 1))
+    if (!m || !n || !all_finite(x, m) || !all_finite(y, n) ||
+        !(alpha > 0 && alpha < 1))
         return -EINVAL;
-    if ((double)m * (double)n > 1e7)
+    if ((double)m * (double)n >= (double)SIZE_MAX)
         return -E2BIG;
     size_t K = m * n;
-    double *d = malloc(K * sizeof *d);
-    if (!d)
+    double u, ties;
+    if (rank_stats(x, m, y, n, &u, &ties))
         return -ENOMEM;
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < n; j++)
-            d[i * n + j] = y[j] - x[i];
-    qsort(d, K, sizeof *d, cmp_double);
-    s->est = K % 2 ? d[K / 2] : (d[K / 2 - 1] + d[K / 2]) / 2;
-
-    double ties = tie_term(x, m, y, n);
-    if (ties < 0) {
-        free(d);
-        return -ENOMEM;
-    }
     size_t k; /* 1-based rank of the lower bound among the differences */
     if (ties == 0 && m < MW_EXACT_MAX && n < MW_EXACT_MAX) {
         double *c = malloc((K + 1) * sizeof *c);
         if (!c || mw_exact_counts(m, n, c)) {
-            free(c), free(d);
+            free(c);
             return -ENOMEM;
         }
         double total = 0;
-        for (size_t u = 0; u <= K; u++)
-            total += c[u];
+        for (size_t v = 0; v <= K; v++)
+            total += c[v];
         /* k = smallest u with P(U <= u) >= alpha/2 (R's qwilcox), at least
          * 1; the interval [d(k), d(K + 1 - k)] then covers with probability
          * 1 - 2 P(U <= k - 1) >= 1 - alpha. */
@@ -246,8 +365,23 @@ int mw_hodges_lehmann(const double *x, size_t m, const double *y, size_t n,
     }
     if (k > (K + 1) / 2)
         k = (K + 1) / 2;
-    s->lo = d[k - 1];
-    s->hi = d[K - k];
-    free(d);
+    double *xs = sorted_copy(x, m), *ys = sorted_copy(y, n);
+    double a = 0, b = 0, lo = 0, hi = 0;
+    /* The median is the ((K+1)/2)-th difference, or the mean of the two
+     * middle ones; the interval is [d(k), d(K + 1 - k)]. */
+    int rc = !xs || !ys ? -ENOMEM : 0;
+    if (!rc)
+        rc = mw_diff_kth(xs, m, ys, n, (K + 1) / 2, &a);
+    if (!rc)
+        rc = K % 2 ? (b = a, 0) : mw_diff_kth(xs, m, ys, n, K / 2 + 1, &b);
+    if (!rc)
+        rc = mw_diff_kth(xs, m, ys, n, k, &lo);
+    if (!rc)
+        rc = mw_diff_kth(xs, m, ys, n, K + 1 - k, &hi);
+    free(xs), free(ys);
+    if (rc)
+        return rc;
+    s->est = K % 2 ? a : (a + b) / 2;
+    s->lo = lo, s->hi = hi;
     return 0;
 }

@@ -48,10 +48,19 @@ struct mw_shift {
     double lo, hi; /* confidence interval */
     double conf;   /* achieved confidence (exact) or nominal 1 - alpha */
 };
-/* Returns 0, -EINVAL (empty sample, NaN, alpha outside (0, 1)), -E2BIG
- * (more than 10^7 differences) or -ENOMEM. */
+/* Exact for any sample sizes, in O((m + n) log(mn)) time and O(m + n)
+ * memory (see mw_diff_kth).  Returns 0, -EINVAL (empty sample, a NaN or an
+ * infinity, alpha outside (0, 1)), -E2BIG (m*n overflows size_t) or
+ * -ENOMEM. */
 int mw_hodges_lehmann(const double *x, size_t m, const double *y, size_t n,
                       double alpha, struct mw_shift *s);
+
+/* *out = the k-th smallest (1-based) of the m*n computed differences
+ * y[j] - x[i], for x and y each sorted ascending and finite: the value a
+ * sort of all the differences would put at index k - 1, found without
+ * forming them.  Returns 0, -EINVAL (k outside 1..m*n) or -ENOMEM. */
+int mw_diff_kth(const double *x, size_t m, const double *y, size_t n,
+                size_t k, double *out);
 
 /* Standard normal distribution function and its inverse (Acklam's
  * approximation refined by one Newton step; |error| < 1e-12). */

@@ -6,7 +6,6 @@
  * the key, e.g. "experiments[1].grid.tasks[2]: '0' is out of range". */
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +14,38 @@
 #include "bench/matrix.h"
 #include "bench/parse.h"
 
+/* A matrix is run cell by cell, each at least a fraction of a second: more
+ * cells than this is a mistake (a generated list gone wrong), and
+ * expanding it would take the time and memory (about 6 KB a cell) the
+ * user did not mean to spend.  Checked on the product of the list lengths,
+ * before anything is expanded. */
+#define MATRIX_MAX_CELLS 10000
+/* Slots of the open-addressing set of cell keys (power of two, at least
+ * twice MATRIX_MAX_CELLS, so probing stays short). */
+#define KEY_SLOTS 32768
+
 /* Options that belong to the matrix as a whole, not to a cell. */
 static const char *const not_in_cells[] = {"output", "dump", "quiet", NULL};
 
-static int value_text(const cJSON *v, char *buf, size_t n)
+/* A scalar of the file as a cell value: 0, or -1 for anything else.
+ * Numbers get the shortest text that reads back as the same double, so
+ * two numbers that differ anywhere are two cells. */
+static int value_text(const cJSON *v, struct cell_opt *o)
 {
+    o->str = NULL;
     if (cJSON_IsString(v)) {
-        if (strlen(v->valuestring) >= n)
-            return -1;
-        snprintf(buf, n, "%s", v->valuestring);
+        o->str = v->valuestring;
         return 0;
     }
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) < 9e15)
-            snprintf(buf, n, "%.0f", d);
-        else
-            snprintf(buf, n, "%.10g", d);
-        return 0;
-    }
-    return -1;
+    if (!cJSON_IsNumber(v))
+        return -1;
+    double d = v->valuedouble;
+    if (d == floor(d) && fabs(d) < 9e15)
+        snprintf(o->num, sizeof o->num, "%.0f", d);
+    else if (snprintf(o->num, sizeof o->num, "%.15g", d),
+             strtod(o->num, NULL) != d)
+        snprintf(o->num, sizeof o->num, "%.17g", d);
+    return 0;
 }
 
 /* Is `name` a cell option, and does `text` parse as its value? */
@@ -80,11 +91,11 @@ static int scalars(const cJSON *obj, const char *where, struct cell *proto,
             return -EINVAL;
         }
         struct cell_opt *o = &proto->opts[proto->nopts];
-        if (value_text(v, o->value, sizeof o->value)) {
+        if (value_text(v, o)) {
             snprintf(err, errlen, "%s: expected a string or a number", at);
             return -EINVAL;
         }
-        if (check_value(at, v->string, o->value, err, errlen))
+        if (check_value(at, v->string, cell_opt_value(o), err, errlen))
             return -EINVAL;
         o->name = v->string;
         proto->nopts++;
@@ -92,13 +103,21 @@ static int scalars(const cJSON *obj, const char *where, struct cell *proto,
     return 0;
 }
 
-static const char *cell_get(const struct cell *c, const char *name)
+/* The option in force for name (later entries override earlier ones),
+ * or NULL. */
+static const struct cell_opt *cell_opt(const struct cell *c, const char *name)
 {
-    const char *val = NULL; /* later entries override earlier ones */
+    const struct cell_opt *o = NULL;
     for (size_t i = 0; i < c->nopts; i++)
         if (!strcmp(c->opts[i].name, name))
-            val = c->opts[i].value;
-    return val;
+            o = &c->opts[i];
+    return o;
+}
+
+static const char *cell_get(const struct cell *c, const char *name)
+{
+    const struct cell_opt *o = cell_opt(c, name);
+    return o ? cell_opt_value(o) : NULL;
 }
 
 /* Does exclude entry ex (name -> scalar or list) match cell c? */
@@ -110,13 +129,13 @@ static int excluded(const cJSON *ex, const struct cell *c)
         if (!have)
             return 0;
         int any = 0;
-        char t[96];
+        struct cell_opt t;
         if (cJSON_IsArray(v)) {
             const cJSON *e;
             cJSON_ArrayForEach(e, v)
-                any |= !value_text(e, t, sizeof t) && !strcmp(t, have);
+                any |= !value_text(e, &t) && !strcmp(cell_opt_value(&t), have);
         } else {
-            any = !value_text(v, t, sizeof t) && !strcmp(t, have);
+            any = !value_text(v, &t) && !strcmp(cell_opt_value(&t), have);
         }
         if (!any)
             return 0;
@@ -124,48 +143,16 @@ static int excluded(const cJSON *ex, const struct cell *c)
     return 1;
 }
 
-/* FNV-1a of a cell's key, for m->index. */
-static size_t key_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return (size_t)h;
-}
-
-/* The m->index slot holding key, or the empty slot where it goes.  The
- * index is kept at most half full (grown here), so this is constant time
- * where comparing each cell with every one before it took minutes for a
- * 20,000-value grid list.  NULL when out of memory. */
-static size_t *index_slot(struct matrix *m, const char *key)
-{
-    if (2 * (m->ncells + 1) > m->nindex) {
-        size_t n = m->nindex ? 2 * m->nindex : 64;
-        size_t *ix = calloc(n, sizeof *ix);
-        if (!ix)
-            return NULL;
-        for (size_t i = 0; i < m->ncells; i++) {
-            size_t h = key_hash(m->cells[i].key) & (n - 1);
-            while (ix[h])
-                h = (h + 1) & (n - 1);
-            ix[h] = i + 1;
-        }
-        free(m->index);
-        m->index = ix, m->nindex = n;
-    }
-    size_t h = key_hash(key) & (m->nindex - 1);
-    while (m->index[h] && strcmp(m->cells[m->index[h] - 1].key, key))
-        h = (h + 1) & (m->nindex - 1);
-    return &m->index[h];
-}
-
+/* Add c unless a cell with its key is there already (1).  Keys are found
+ * through a hash set of cell indices, so expansion stays linear. */
 static int push(struct matrix *m, size_t *cap, const struct cell *c)
 {
-    size_t *slot = index_slot(m, c->key);
-    if (!slot)
-        return -ENOMEM;
-    if (*slot)
-        return 1; /* the same configuration twice */
+    size_t h = (size_t)pb_hash64(c->key, strlen(c->key), 0) & (KEY_SLOTS - 1);
+    for (; m->slots[h]; h = (h + 1) & (KEY_SLOTS - 1))
+        if (!strcmp(m->cells[m->slots[h] - 1].key, c->key))
+            return 1; /* the same configuration twice */
+    if (m->ncells >= MATRIX_MAX_CELLS)
+        return -E2BIG;
     if (m->ncells == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
         struct cell *p = realloc(m->cells, nc * sizeof *p);
@@ -174,31 +161,67 @@ static int push(struct matrix *m, size_t *cap, const struct cell *c)
         m->cells = p, *cap = nc;
     }
     m->cells[m->ncells++] = *c;
-    *slot = m->ncells;
+    m->slots[h] = m->ncells;
     return 0;
 }
 
-/* Canonical key; a runner that runs one worker gets workers=1, so
- * "single x workers [1, 2]" is one cell, not two. */
-static void finish_cell(struct cell *c)
+/* Append s to the key at *len (capacity *cap), with ' ' and '\\' escaped
+ * when esc: names never hold a space, so "a=x b=y" then reads one way
+ * only, whatever the values hold. */
+static int key_add(char **key, size_t *len, size_t *cap, const char *s, int esc)
+{
+    for (; *s; s++) {
+        if (*len + 3 > *cap) {
+            size_t nc = *cap ? 2 * *cap : 128;
+            char *k = realloc(*key, nc);
+            if (!k)
+                return -ENOMEM;
+            *key = k, *cap = nc;
+        }
+        if (esc && (*s == ' ' || *s == '\\'))
+            (*key)[(*len)++] = '\\';
+        (*key)[(*len)++] = *s;
+        (*key)[*len] = 0;
+    }
+    return 0;
+}
+
+/* Canonical key, whole however long (once cut at 1024 bytes, which merged
+ * distinct cells); a runner that runs one worker gets workers=1, so
+ * "single x workers [1, 2]" is one cell, not two.  0 or -ENOMEM. */
+static int finish_cell(struct cell *c)
 {
     const char *r = cell_get(c, "runner");
     const struct runner *run = r ? runner_find(r) : NULL;
     if (run && run->max_workers == 1 && cell_get(c, "workers") &&
         c->nopts < CELL_MAX_OPTS) {
         c->opts[c->nopts].name = "workers";
-        snprintf(c->opts[c->nopts].value, sizeof c->opts[0].value, "1");
+        c->opts[c->nopts].str = "1";
         c->nopts++;
     }
-    c->key[0] = 0;
-    for (size_t i = 0; i < c->nopts; i++) {
+    size_t len = 0, cap = 0;
+    int rc = 0;
+    c->key = NULL;
+    for (size_t i = 0; i < c->nopts && !rc; i++) {
         /* Only the value in force for each name. */
-        if (cell_get(c, c->opts[i].name) != c->opts[i].value)
+        if (cell_opt(c, c->opts[i].name) != &c->opts[i])
             continue;
-        size_t l = strlen(c->key);
-        snprintf(c->key + l, sizeof c->key - l, "%s%s=%s", l ? " " : "",
-                 c->opts[i].name, c->opts[i].value);
+        rc = key_add(&c->key, &len, &cap, len ? " " : "", 0);
+        if (!rc)
+            rc = key_add(&c->key, &len, &cap, c->opts[i].name, 0);
+        if (!rc)
+            rc = key_add(&c->key, &len, &cap, "=", 0);
+        if (!rc)
+            rc = key_add(&c->key, &len, &cap, cell_opt_value(&c->opts[i]), 1);
     }
+    if (!rc && !c->key)
+        c->key = strdup("");
+    if (rc || !c->key) {
+        free(c->key);
+        c->key = NULL;
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
@@ -235,6 +258,17 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         snprintf(err, errlen, "%s: expected an object of option -> list", at);
         return -EINVAL;
     }
+    /* Size first: a list of 200,000 values is refused before any of them
+     * is parsed. */
+    double combos = 1;
+    cJSON_ArrayForEach(v, grid)
+        combos *= cJSON_IsArray(v) ? (double)cJSON_GetArraySize(v) : 1;
+    if (combos > MATRIX_MAX_CELLS) {
+        snprintf(err, errlen, "%s: %.0f combinations; a matrix runs at most "
+                 "%d cells (split it into several matrices)", at, combos,
+                 MATRIX_MAX_CELLS);
+        return -EINVAL;
+    }
     const cJSON *dims[CELL_MAX_OPTS];
     size_t nd = 0;
     cJSON_ArrayForEach(v, grid) {
@@ -247,13 +281,14 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         int i = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
-            char t[96], ke[220];
+            struct cell_opt t;
+            char ke[220];
             snprintf(ke, sizeof ke, "%s[%d]", k, i++);
-            if (value_text(e, t, sizeof t)) {
+            if (value_text(e, &t)) {
                 snprintf(err, errlen, "%s: expected a string or a number", ke);
                 return -EINVAL;
             }
-            if (check_value(ke, v->string, t, err, errlen))
+            if (check_value(ke, v->string, cell_opt_value(&t), err, errlen))
                 return -EINVAL;
         }
         if (nd + proto.nopts >= CELL_MAX_OPTS) {
@@ -285,19 +320,6 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         }
         ei++;
     }
-    /* Bounded before it is built: 40 keys of two values (repeating a
-     * key is legal JSON) are 2^40 cells, which would never finish. */
-    size_t total = 1;
-    for (size_t d = 0; d < nd; d++) {
-        size_t len = (size_t)cJSON_GetArraySize(dims[d]);
-        total = total > MATRIX_MAX_CELLS / len ? MATRIX_MAX_CELLS + 1
-                                               : total * len;
-    }
-    if (total > MATRIX_MAX_CELLS - m->ncells) {
-        snprintf(err, errlen, "%s.grid: more than %d cells in the matrix "
-                 "(the lists multiply)", where, MATRIX_MAX_CELLS);
-        return -E2BIG;
-    }
     /* The cartesian product, last grid key varying fastest. */
     const cJSON *pos[CELL_MAX_OPTS];
     for (size_t d = 0; d < nd; d++)
@@ -306,13 +328,21 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         struct cell c = proto;
         for (size_t d = 0; d < nd; d++) {
             c.opts[c.nopts].name = dims[d]->string;
-            value_text(pos[d], c.opts[c.nopts].value, sizeof c.opts[0].value);
+            value_text(pos[d], &c.opts[c.nopts]);
             c.nopts++;
         }
-        finish_cell(&c);
-        int x = 0;
+        int x = 0, rc = finish_cell(&c);
         cJSON_ArrayForEach(e, exl) x |= excluded(e, &c);
-        int rc = x ? 1 : push(m, cap, &c);
+        if (!rc)
+            rc = x ? 1 : push(m, cap, &c);
+        if (rc != 0)
+            free(c.key); /* excluded, a duplicate, or not stored */
+        if (rc == -E2BIG) {
+            snprintf(err, errlen, "%s: the matrix has more than %d cells "
+                     "(split it into several matrices)", where,
+                     MATRIX_MAX_CELLS);
+            return -EINVAL;
+        }
         if (rc < 0) {
             snprintf(err, errlen, "out of memory expanding the matrix");
             return rc;
@@ -331,6 +361,57 @@ static int experiment(struct matrix *m, size_t *cap, const cJSON *ex,
         if (nd == 0)
             return 0;
     }
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* JSON allows the same key twice in an object and cJSON keeps both; a
+ * matrix that says "tasks" twice says two things, so it is refused.  Every
+ * object of the document is checked (names sorted: n log n, whatever the
+ * file's size).  where is the object's path, "" at the top. */
+static int no_duplicates(const cJSON *o, const char *where, char *err,
+                         size_t errlen)
+{
+    size_t n = 0, i = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, o) n++;
+    if (cJSON_IsObject(o) && n > 1) {
+        const char **names = malloc(n * sizeof *names);
+        if (!names) {
+            snprintf(err, errlen, "out of memory reading the matrix");
+            return -ENOMEM;
+        }
+        cJSON_ArrayForEach(v, o) names[i++] = v->string ? v->string : "";
+        qsort(names, n, sizeof *names, by_name);
+        for (i = 1; i < n && strcmp(names[i - 1], names[i]); i++)
+            ;
+        if (i < n)
+            snprintf(err, errlen, "%s%sduplicate key '%s'", where,
+                     *where ? ": " : "", names[i]);
+        free(names);
+        if (i < n)
+            return -EINVAL;
+    }
+    i = 0;
+    cJSON_ArrayForEach(v, o) {
+        if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) {
+            i++;
+            continue;
+        }
+        char sub[200];
+        if (cJSON_IsArray(o))
+            snprintf(sub, sizeof sub, "%s[%zu]", where, i);
+        else
+            snprintf(sub, sizeof sub, "%s%s%s", where, *where ? "." : "",
+                     v->string);
+        if (no_duplicates(v, sub, err, errlen))
+            return -EINVAL;
+        i++;
+    }
+    return 0;
 }
 
 int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
@@ -382,6 +463,16 @@ int matrix_parse(const char *path, const char *text, struct matrix *m,
     int rc = -EINVAL;
     if (!cJSON_IsObject(m->doc)) {
         snprintf(err, errlen, "%s: expected a JSON object", path);
+        goto fail;
+    }
+    char top_err[300];
+    if (no_duplicates(m->doc, "", top_err, sizeof top_err)) {
+        snprintf(err, errlen, "%s: %s", path, top_err);
+        goto fail;
+    }
+    m->slots = calloc(KEY_SLOTS, sizeof *m->slots);
+    if (!m->slots) {
+        snprintf(err, errlen, "%s: out of memory", path);
         goto fail;
     }
     static const char *const top[] = {"name", "description", "defaults",
@@ -449,8 +540,10 @@ fail:
 
 void matrix_free(struct matrix *m)
 {
+    for (size_t i = 0; i < m->ncells; i++)
+        free(m->cells[i].key);
     cJSON_Delete(m->doc);
     free(m->cells);
-    free(m->index);
+    free(m->slots);
     memset(m, 0, sizeof *m);
 }

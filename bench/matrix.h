@@ -22,11 +22,19 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/* One option=value pair of a cell (pointers into the parsed document). */
+/* One option=value pair of a cell (pointers into the parsed document).
+ * The value is never copied into a fixed buffer: a string is the
+ * document's own (any length), a number's text is short by nature.  Read
+ * it with cell_opt_value(); the struct may be copied freely. */
 struct cell_opt {
     const char *name;
-    char value[96];
+    const char *str; /* a string value, in the document; NULL for a number */
+    char num[32];    /* a number's canonical text (when str is NULL) */
 };
+static inline const char *cell_opt_value(const struct cell_opt *o)
+{
+    return o->str ? o->str : o->num;
+}
 
 #define CELL_MAX_OPTS 48
 
@@ -34,9 +42,10 @@ struct cell {
     const char *experiment;       /* its experiment's name */
     size_t nopts;
     struct cell_opt opts[CELL_MAX_OPTS]; /* defaults, set, then grid values */
-    char key[1024];               /* canonical "name=value ..." of the grid
-                                     and set values: identifies the cell
-                                     across --resume */
+    char *key;                    /* canonical "name=value ..." of the grid
+                                     and set values, whole (malloc'ed,
+                                     owned by the matrix): identifies the
+                                     cell across --resume */
 };
 
 struct matrix {
@@ -44,13 +53,9 @@ struct matrix {
     struct cell *cells;
     size_t ncells;
     size_t skipped; /* cells dropped as excluded or duplicate */
-    size_t *index;  /* cells by key (index + 1, 0 = empty), for finding
-                       duplicates while expanding; nindex slots */
-    size_t nindex;
+    size_t *slots;  /* hash set of cell keys while expanding: index + 1 of
+                       the cell holding a key, 0 for an empty slot */
 };
-
-/* More cells than this is an error (checked before expanding a grid). */
-#define MATRIX_MAX_CELLS 100000
 
 /* Parse and expand; every error names the key at fault (-EINVAL). */
 int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen);

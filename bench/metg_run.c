@@ -84,6 +84,8 @@ static cJSON *run_once(const struct run_config *c, int *failed, char *err,
     }
     cJSON *run = execute_run(&st, &ls, failed);
     run_cleanup(&st);
+    if (!run)
+        snprintf(err, errlen, "out of memory building the report");
     return run;
 }
 

@@ -64,9 +64,29 @@ static void stage_close(struct plot *p)
     p->tmpdir[0] = 0;
 }
 
+/* A report's workload name as part of a file name: a name read from a
+ * report may hold anything ("../x", a newline), so only letters, digits
+ * and ._+- pass; the rest (and a leading dot) become '_'. */
+static void safe_name(const char *in, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const char *c = in; *c && o + 1 < n; c++) {
+        int ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                 (*c >= '0' && *c <= '9') || *c == '_' || *c == '+' ||
+                 *c == '-' || (*c == '.' && o > 0);
+        out[o++] = ok ? *c : '_';
+    }
+    if (!o && n > 1)
+        out[o++] = '_';
+    out[o] = 0;
+}
+
 FILE *plot_open_dat(const struct plot *p, const char *kind, const char *wl,
                     char *path, size_t n, char *err, size_t errlen)
 {
+    char name[128];
+    safe_name(wl, name, sizeof name);
+    wl = name;
     snprintf(path, n, "%s/%s_%s.dat", p->tmpdir, kind, wl);
     FILE *f = fopen(path, "wx"); /* O_EXCL: a fresh file, never a link */
     if (!f)
@@ -104,8 +124,9 @@ int plot_draw(struct plot *p, const char *kind, const char *wl,
               const char *datafile, struct plotvars *v, double w, double h,
               char *err, size_t errlen)
 {
-    char outfile[4400], final[4400], tmpl[64];
-    snprintf(outfile, sizeof outfile, "%s/%s_%s.%s", p->tmpdir, kind, wl,
+    char outfile[4400], final[4400], tmpl[64], name[128];
+    safe_name(wl, name, sizeof name);
+    snprintf(outfile, sizeof outfile, "%s/%s_%s.%s", p->tmpdir, kind, name,
              p->format);
     snprintf(tmpl, sizeof tmpl, "%s.gp", kind);
     plotvars_str(v, "datafile", datafile);

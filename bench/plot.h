@@ -36,7 +36,6 @@ struct plot {
 
 /* One line of a chart: runs of one configuration along the x field. */
 struct series {
-    char key[1024];    /* configuration without the x field */
     char label[256];   /* legend text: what tells it apart in its panel */
     char pkey[256];    /* values of the fields the panels are split by */
     int panel;         /* index into struct chart's panels */

@@ -89,16 +89,21 @@ void plot_series_label(const cJSON *run, const char *omit, const char *extra,
                                  w == 1 ? "" : "s");
     if (!rl_in_list(omit, "tasks") && tasks_vary && used < n)
         used += (size_t)snprintf(buf + used, n - used, ", %g tasks", t);
-    struct rl_field f[RL_MAXFIELDS];
-    int k = rl_fields(run, f, RL_MAXFIELDS);
+    struct rl_config cf = {0};
     char kv[160];
-    for (int i = 4; i < k && used < n; i++)
-        if (rl_in_list(extra, f[i].name) && !rl_in_list(omit, f[i].name) &&
-            rl_field_text(&f[i], kv, sizeof kv))
+    rl_config_of(run, &cf); /* out of memory: no extra fields in the legend */
+    for (int i = 4; i < cf.n && used < n; i++)
+        if (rl_in_list(extra, cf.f[i].name) && !rl_in_list(omit, cf.f[i].name) &&
+            rl_field_text(&cf.f[i], kv, sizeof kv))
             used += (size_t)snprintf(buf + used, n - used, ", %s", kv);
+    rl_config_free(&cf);
+    /* Legend text lives in .dat block headers and gnuplot strings: no
+     * double quote, no line break (a name from a report may hold one). */
     for (char *c = buf; *c; c++)
         if (*c == '"')
             *c = '\'';
+        else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
 }
 
 static int by_x_field; /* qsort context: 0 tasks, 1 workers */
@@ -114,14 +119,11 @@ static int cmp_run(const void *a, const void *b)
  * the same configuration, else the series' own one-worker run. */
 static const cJSON *speedup_base(const struct plot *p, const struct series *s)
 {
-    const char *loose = "runner,workers,transfer,schedule";
-    char want[1024], key[1024];
-    rl_config_key(s->run[0], loose, want, sizeof want);
+    const char *loose = "runner,workers,transfer,schedule,pool";
     for (int i = 0; i < p->r.nruns; i++) {
         const cJSON *run = rl_run(&p->r, i);
-        rl_config_key(run, loose, key, sizeof key);
         if (!strcmp(rl_str(run, "runner"), "single") && plot_run_ok(run) &&
-            !strcmp(key, want))
+            rl_same_config(run, s->run[0], loose) == 1)
             return run;
     }
     for (size_t i = 0; i < s->n; i++)
@@ -138,15 +140,15 @@ void plot_group(const struct plot *p, const char *wl, const char *vary,
         const cJSON *run = rl_run(&p->r, i);
         if (strcmp(rl_str(run, "workload"), wl) || !plot_run_ok(run))
             continue;
-        char key[1024];
-        rl_config_key(run, vary, key, sizeof key);
+        /* Same configuration but the x field: the same series (compared
+         * field by field, whole; out of memory starts a series apart). */
         size_t k = 0;
-        while (k < c->ns && strcmp(c->s[k].key, key))
+        while (k < c->ns && rl_same_config(run, c->s[k].run[0], vary) != 1)
             k++;
         if (k == c->ns) {
             if (c->ns == PLOT_MAXSERIES)
                 continue;
-            snprintf(c->s[c->ns++].key, sizeof c->s[0].key, "%s", key);
+            c->ns++;
         }
         if (c->s[k].n < PLOT_MAXPOINTS)
             c->s[k].run[c->s[k].n++] = run;
@@ -167,10 +169,24 @@ void plot_group(const struct plot *p, const char *wl, const char *vary,
 }
 
 /* A series' value of a configuration field ("absent" when it has none). */
+/* A run's value of a configuration field into buf; 0, or -1 when it has
+ * none (or out of memory). */
+static int field_value(const cJSON *run, const char *name, char *buf,
+                       size_t n)
+{
+    struct rl_config cf = {0};
+    rl_config_of(run, &cf);
+    const char *v = rl_config_value(&cf, name);
+    if (v)
+        snprintf(buf, n, "%s", v);
+    rl_config_free(&cf);
+    return v ? 0 : -1;
+}
+
 static void field_of(const struct series *s, const char *name, char *buf,
                      size_t n)
 {
-    if (rl_field_value(s->run[0], name, buf, n))
+    if (field_value(s->run[0], name, buf, n))
         snprintf(buf, n, "absent");
 }
 
@@ -256,8 +272,10 @@ static void panel_title(const struct series *s, const char *split,
 {
     size_t used = 0;
     buf[0] = 0;
-    struct rl_field f[RL_MAXFIELDS];
-    int k = rl_fields(s->run[0], f, RL_MAXFIELDS);
+    struct rl_config cf = {0};
+    rl_config_of(s->run[0], &cf);
+    struct rl_field *f = cf.f;
+    int k = cf.n;
     for (const char *sp = split; *sp && used < n;) {
         size_t len = strcspn(sp, ",");
         int i = 0;
@@ -281,9 +299,14 @@ static void panel_title(const struct series *s, const char *split,
         used += (size_t)snprintf(buf + used, n - used, "%s%s",
                                  used ? ", " : "", t);
     }
+    rl_config_free(&cf);
+    /* Legend text lives in .dat block headers and gnuplot strings: no
+     * double quote, no line break (a name from a report may hold one). */
     for (char *c = buf; *c; c++)
         if (*c == '"')
             *c = '\'';
+        else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
 }
 
 /* Panel order: field by field, numbers by value, "null" (no limit) first. */
@@ -451,8 +474,8 @@ void plot_split(struct chart *c, const char *vary, int force_cpus,
         c->pcount[p]++;
         panel_title(&c->s[i], c->split, c->ptitle[p], sizeof c->ptitle[p]);
         char v[96];
-        if (rl_in_list(c->split, "cpus") && !rl_field_value(c->s[i].run[0],
-                                                            "cpus", v, sizeof v))
+        if (rl_in_list(c->split, "cpus") && !field_value(c->s[i].run[0], "cpus",
+                                                        v, sizeof v))
             c->pcpus[p] = atof(v);
     }
 }

@@ -256,61 +256,131 @@ void rl_free(struct rl_report *r)
     r->runs = NULL;
 }
 
-static void print_value(const cJSON *v, char *buf, size_t n)
+/* A value's canonical text, malloc'ed: strings as they are, numbers
+ * %.17g (which tells any two doubles apart), objects and arrays as
+ * compact JSON.  Never cut: the text decides which runs are "the same
+ * configuration", so a fixed buffer here once paired two url runs whose
+ * paths differed only after 95 characters. */
+static char *value_text(const cJSON *v)
 {
+    char num[32];
     if (!v || cJSON_IsNull(v))
-        snprintf(buf, n, "null");
-    else if (cJSON_IsString(v))
-        snprintf(buf, n, "%s", v->valuestring);
-    else if (cJSON_IsNumber(v))
-        snprintf(buf, n, "%.17g", v->valuedouble);
-    else if (cJSON_IsBool(v))
-        snprintf(buf, n, "%s", cJSON_IsTrue(v) ? "true" : "false");
-    else {
-        char *s = cJSON_PrintUnformatted(v);
-        snprintf(buf, n, "%s", s ? s : "?");
-        free(s);
+        return strdup("null");
+    if (cJSON_IsString(v))
+        return strdup(v->valuestring);
+    if (cJSON_IsNumber(v)) {
+        snprintf(num, sizeof num, "%.17g", v->valuedouble);
+        return strdup(num);
     }
+    if (cJSON_IsBool(v))
+        return strdup(cJSON_IsTrue(v) ? "true" : "false");
+    return cJSON_PrintUnformatted(v);
 }
 
+/* Params by name, then value: duplicate keys (which cJSON keeps) still
+ * give one order, so two runs compare field by field. */
 static int cmp_field(const void *a, const void *b)
 {
-    return strcmp(((const struct rl_field *)a)->name,
-                  ((const struct rl_field *)b)->name);
+    const struct rl_field *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->value, y->value);
 }
 
-int rl_fields(const cJSON *run, struct rl_field *f, int max)
+static int add_field(struct rl_config *c, size_t *cap, const char *name,
+                     char *value)
+{
+    if (!value)
+        return -ENOMEM;
+    if ((size_t)c->n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 16;
+        struct rl_field *f = realloc(c->f, nc * sizeof *f);
+        if (!f) {
+            free(value);
+            return -ENOMEM;
+        }
+        c->f = f, *cap = nc;
+    }
+    c->f[c->n].name = name;
+    c->f[c->n++].value = value;
+    return 0;
+}
+
+int rl_config_of(const cJSON *run, struct rl_config *c)
 {
     static const char *const basic[] = {"workload", "runner", "workers", "tasks"};
-    int k = 0;
-    for (int i = 0; i < 4 && k < max; i++, k++) {
-        snprintf(f[k].name, sizeof f[k].name, "%s", basic[i]);
-        print_value(rl_get(run, basic[i]), f[k].value, sizeof f[k].value);
-    }
-    int first = k;
-    const cJSON *p;
-    cJSON_ArrayForEach(p, rl_get(run, "params")) {
-        if (k >= max || !p->string || !rl_param_is_config(p->string))
-            continue;
-        snprintf(f[k].name, sizeof f[k].name, "%s", p->string);
-        print_value(p, f[k].value, sizeof f[k].value);
-        k++;
-    }
-    qsort(f + first, (size_t)(k - first), sizeof *f, cmp_field);
     /* The limits asked for; how they were applied (mechanism) may differ
      * between hosts for the same request. */
     static const char *const lim[][2] = {
         {"cpus", "limits.cpus"}, {"memory", "limits.memory_bytes"},
         {"cpuset", "limits.cpuset"}, {"bind", "limits.bind"}};
-    for (int i = 0; i < 4 && k < max; i++, k++) {
-        snprintf(f[k].name, sizeof f[k].name, "%s", lim[i][0]);
+    size_t cap = 0;
+    int rc = 0;
+    c->f = NULL, c->n = 0;
+    for (int i = 0; i < 4 && !rc; i++)
+        rc = add_field(c, &cap, basic[i], value_text(rl_get(run, basic[i])));
+    int first = c->n;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, rl_get(run, "params"))
+        if (!rc && p->string && rl_param_is_config(p->string))
+            rc = add_field(c, &cap, p->string, value_text(p));
+    if (!rc)
+        qsort(c->f + first, (size_t)(c->n - first), sizeof *c->f, cmp_field);
+    for (int i = 0; i < 4 && !rc; i++) {
         const cJSON *v = rl_get(run, lim[i][1]);
-        if (!v && i == 3)
-            snprintf(f[k].value, sizeof f[k].value, "none");
-        else
-            print_value(v, f[k].value, sizeof f[k].value);
+        rc = add_field(c, &cap, lim[i][0],
+                       !v && i == 3 ? strdup("none") : value_text(v));
     }
-    return k;
+    if (rc)
+        rl_config_free(c);
+    return rc;
+}
+
+void rl_config_free(struct rl_config *c)
+{
+    for (int i = 0; i < c->n; i++)
+        free(c->f[i].value);
+    free(c->f);
+    c->f = NULL, c->n = 0;
+}
+
+int rl_config_equal(const struct rl_config *a, const struct rl_config *b,
+                    const char *skip)
+{
+    int i = 0, j = 0;
+    for (;;) {
+        while (i < a->n && rl_in_list(skip, a->f[i].name))
+            i++;
+        while (j < b->n && rl_in_list(skip, b->f[j].name))
+            j++;
+        if (i == a->n || j == b->n)
+            return i == a->n && j == b->n;
+        if (strcmp(a->f[i].name, b->f[j].name) ||
+            strcmp(a->f[i].value, b->f[j].value))
+            return 0;
+        i++, j++;
+    }
+}
+
+int rl_same_config(const cJSON *a, const cJSON *b, const char *skip)
+{
+    struct rl_config ca, cb;
+    if (rl_config_of(a, &ca))
+        return -ENOMEM;
+    if (rl_config_of(b, &cb)) {
+        rl_config_free(&ca);
+        return -ENOMEM;
+    }
+    int same = rl_config_equal(&ca, &cb, skip);
+    rl_config_free(&ca), rl_config_free(&cb);
+    return same;
+}
+
+const char *rl_config_value(const struct rl_config *c, const char *name)
+{
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->f[i].name, name))
+            return c->f[i].value;
+    return NULL;
 }
 
 /* name is an element of the comma-separated list? */
@@ -324,30 +394,6 @@ int rl_in_list(const char *list, const char *name)
         p += k + (p[k] == ',');
     }
     return 0;
-}
-
-void rl_config_key(const cJSON *run, const char *skip, char *buf, size_t n)
-{
-    struct rl_field f[RL_MAXFIELDS];
-    int k = rl_fields(run, f, RL_MAXFIELDS);
-    size_t used = 0;
-    buf[0] = 0;
-    for (int i = 0; i < k && used < n; i++)
-        if (!rl_in_list(skip, f[i].name))
-            used += (size_t)snprintf(buf + used, n - used, "%s=%s;", f[i].name,
-                                     f[i].value);
-}
-
-int rl_field_value(const cJSON *run, const char *name, char *buf, size_t n)
-{
-    struct rl_field f[RL_MAXFIELDS];
-    int k = rl_fields(run, f, RL_MAXFIELDS);
-    for (int i = 0; i < k; i++)
-        if (!strcmp(f[i].name, name)) {
-            snprintf(buf, n, "%s", f[i].value);
-            return 0;
-        }
-    return -1;
 }
 
 int rl_field_text(const struct rl_field *f, char *buf, size_t n)
@@ -385,13 +431,17 @@ void rl_label(const cJSON *run, const char *extra, const char *skip,
         ADD(" w=%g", rl_num(run, "workers"));
     if (!rl_in_list(skip, "tasks"))
         ADD(" t=%g", rl_num(run, "tasks"));
-    struct rl_field f[RL_MAXFIELDS];
-    int k = rl_fields(run, f, RL_MAXFIELDS);
+    struct rl_config c;
     char kv[160];
-    for (int i = 4; i < k; i++)
-        if (rl_in_list(extra, f[i].name) && !rl_in_list(skip, f[i].name) &&
-            rl_field_text(&f[i], kv, sizeof kv))
+    if (rl_config_of(run, &c)) {
+        ADD(" (out of memory)");
+        return;
+    }
+    for (int i = 4; i < c.n; i++)
+        if (rl_in_list(extra, c.f[i].name) && !rl_in_list(skip, c.f[i].name) &&
+            rl_field_text(&c.f[i], kv, sizeof kv))
             ADD(" %s", kv);
+    rl_config_free(&c);
 #undef ADD
 }
 
@@ -399,34 +449,31 @@ void rl_varying(const cJSON *const *runs, size_t n, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = 0;
-    if (!n)
-        return;
-    struct rl_field f0[RL_MAXFIELDS], f[RL_MAXFIELDS];
-    int k0 = rl_fields(runs[0], f0, RL_MAXFIELDS);
-    /* Fields of every run, compared by name against the first run. */
-    for (int a = 4; a < k0; a++) {
-        int varies = 0;
-        for (size_t r = 1; r < n && !varies; r++) {
-            int k = rl_fields(runs[r], f, RL_MAXFIELDS), found = 0;
-            for (int b = 4; b < k; b++)
-                if (!strcmp(f[b].name, f0[a].name))
-                    found = 1, varies = strcmp(f[b].value, f0[a].value) != 0;
-            varies |= !found;
+    struct rl_config *c = n ? calloc(n, sizeof *c) : NULL;
+    for (size_t r = 0; c && r < n; r++)
+        if (rl_config_of(runs[r], &c[r]))
+            c[r].n = 0; /* out of memory: that run shows no extra fields */
+#define ADD(name)                                                          \
+    do {                                                                   \
+        if (!rl_in_list(buf, name) && used < len)                          \
+            used += (size_t)snprintf(buf + used, len - used, "%s%s",       \
+                                     used ? "," : "", name);               \
+    } while (0)
+    /* A field varies when some run lacks it or has another value than
+     * the first run that has it. */
+    for (size_t r = 0; c && r < n; r++)
+        for (int a = 4; a < c[r].n; a++) {
+            const char *name = c[r].f[a].name, *v0 = c[r].f[a].value;
+            for (size_t q = 0; q < n; q++) {
+                const char *v = rl_config_value(&c[q], name);
+                if (!v || strcmp(v, v0)) {
+                    ADD(name);
+                    break;
+                }
+            }
         }
-        if (varies && used < len)
-            used += (size_t)snprintf(buf + used, len - used, "%s%s",
-                                     used ? "," : "", f0[a].name);
-    }
-    /* Fields only some later runs have. */
-    for (size_t r = 1; r < n; r++) {
-        int k = rl_fields(runs[r], f, RL_MAXFIELDS);
-        for (int b = 4; b < k; b++) {
-            int found = 0;
-            for (int a = 4; a < k0 && !found; a++)
-                found = !strcmp(f[b].name, f0[a].name);
-            if (!found && !rl_in_list(buf, f[b].name) && used < len)
-                used += (size_t)snprintf(buf + used, len - used, "%s%s",
-                                         used ? "," : "", f[b].name);
-        }
-    }
+#undef ADD
+    for (size_t r = 0; c && r < n; r++)
+        rl_config_free(&c[r]);
+    free(c);
 }

@@ -46,22 +46,32 @@ const cJSON *rl_run(const struct rl_report *r, int i);
 
 /* Configuration fields of a run: workload, runner, workers, tasks, every
  * parameter except repeat, warmup and values derived from the others
- * (image geometry, calibrated spin iterations, ...), and the limits asked
- * for (cpus, memory, cpuset, bind).  Values are printed canonically (numbers %.17g). */
-#define RL_MAXFIELDS 48
+ * (image geometry, calibrated spin iterations, ...; those are in the
+ * run's "derived"), and the limits asked for (cpus, memory, cpuset,
+ * bind).  Values are canonical text (numbers %.17g), whole however long:
+ * two runs are "the same configuration" when their fields are equal one
+ * by one, never by a key cut to a buffer. */
 struct rl_field {
-    char name[48];
-    char value[96];
+    const char *name; /* a key of the run (valid while the report is) */
+    char *value;      /* canonical text (malloc'ed) */
 };
-int rl_fields(const cJSON *run, struct rl_field *f, int max);
+struct rl_config {
+    struct rl_field *f; /* the four basic fields, params by name, limits */
+    int n;
+};
+/* Fill c (free it with rl_config_free).  Returns 0 or -ENOMEM. */
+int rl_config_of(const cJSON *run, struct rl_config *c);
+void rl_config_free(struct rl_config *c);
+/* 1 when a and b agree on every field not named in skip (a comma-
+ * separated list, or NULL), 0 otherwise. */
+int rl_config_equal(const struct rl_config *a, const struct rl_config *b,
+                    const char *skip);
+/* The same for two runs: 1, 0, or -ENOMEM. */
+int rl_same_config(const cJSON *a, const cJSON *b, const char *skip);
+/* One field's value; NULL when the run has no such field. */
+const char *rl_config_value(const struct rl_config *c, const char *name);
 /* 1 for a parameter that is part of the configuration. */
 int rl_param_is_config(const char *key);
-/* The configuration as one string, leaving out the fields named in skip
- * (a comma-separated list, or NULL).  Two runs with equal keys are "the
- * same configuration". */
-void rl_config_key(const cJSON *run, const char *skip, char *buf, size_t n);
-/* One field's canonical value; -1 when the run has no such field. */
-int rl_field_value(const cJSON *run, const char *name, char *buf, size_t n);
 /* "name=value" for display (byte counts as "1GiB"); 0 and "" for null. */
 int rl_field_text(const struct rl_field *f, char *buf, size_t n);
 /* 1 when name is an element of the comma-separated list (NULL: empty). */

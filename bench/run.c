@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench/dump.h"
+#include "bench/jsonmem.h"
 #include "bench/measure.h"
 #include "bench/run.h"
 #include "bench/stats.h"
@@ -67,7 +69,8 @@ static int prepare_data(struct run_state *s)
         s->out_bytes += out_len[i];
     }
     s->d = (struct task_data){.ntasks = n, .in_off = in_off, .in_len = in_len,
-                              .out_off = out_off, .out_len = out_len};
+                              .out_off = out_off, .out_len = out_len,
+                              .progress = s->progress};
     double t = pb_now();
     s->d.in = s->in_bytes ? map_arena(s->in_bytes) : NULL;
     s->d.out = map_arena(s->out_bytes);
@@ -102,6 +105,8 @@ struct rep {
     uint64_t rss_driver, rss_wmax, rss_total, moved;
     uint64_t checksum;
     size_t failed_tasks;
+    int timed_out;     /* the runner ended it: a task or the run too long */
+    double longest_task; /* s, the longest task record */
 };
 
 static cJSON *task_json(size_t i, const struct task_record *t, int io)
@@ -163,8 +168,11 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
         r->rss_total = after.rss_peak + m.rss_workers_sum;
     }
     r->moved = m.bytes_moved;
+    r->timed_out = m.timed_out;
     for (size_t i = 0; i < s->d.ntasks; i++) {
         digests[i] = recs[i].res.digest;
+        if (recs[i].end_s - recs[i].start_s > r->longest_task)
+            r->longest_task = recs[i].end_s - recs[i].start_s;
         if (recs[i].res.status != 0)
             r->failed_tasks++;
     }
@@ -231,12 +239,15 @@ static cJSON *summary_json(const double *x, size_t n)
     return o;
 }
 
-static void add_summary(cJSON *run, const struct rep *reps, size_t n)
+/* -1 when out of memory (the summary is then incomplete). */
+static int add_summary(cJSON *run, const struct rep *reps, size_t n)
 {
     cJSON *sum = cJSON_AddObjectToObject(run, "summary");
     double *x = calloc(n ? n : 1, sizeof *x);
-    if (!x)
-        return;
+    if (!x || !sum) {
+        free(x);
+        return -1;
+    }
 #define FIELD(key, expr)                                   \
     do {                                                   \
         for (size_t i = 0; i < n; i++)                     \
@@ -252,6 +263,7 @@ static void add_summary(cJSON *run, const struct rep *reps, size_t n)
     FIELD("rss_total_bytes", rss_total);
 #undef FIELD
     free(x);
+    return 0;
 }
 
 cJSON *run_config_json(struct run_state *s, cJSON *run)
@@ -315,10 +327,70 @@ cJSON *run_config_json(struct run_state *s, cJSON *run)
     return par;
 }
 
+/* Once the first repetition (normally the warm-up) has shown how long this
+ * configuration takes, the timeouts the user left to parbench follow from
+ * it (run.h).  They go to the supervisor through the progress page. */
+static void derive_timeouts(struct run_state *s, const struct rep *r)
+{
+    struct run_plan *p = s->plan;
+    struct run_progress *pg = s->progress;
+    if (!pg)
+        return;
+    if (p->task_timeout_s == 0) {
+        double t = RUN_TASK_TIMEOUT_FACTOR * r->longest_task;
+        if (t < RUN_TASK_TIMEOUT_MIN_S)
+            t = RUN_TASK_TIMEOUT_MIN_S;
+        atomic_store(&pg->task_timeout_ns, (int64_t)(t * 1e9));
+    }
+    if (p->run_timeout_s == 0) {
+        double per = r->spawn + r->wall + r->stop;
+        double left = (double)(p->warmup + p->repeat); /* an upper bound */
+        double t = RUN_TIMEOUT_SLACK_S + RUN_TIMEOUT_FACTOR * left * per;
+        atomic_store(&pg->deadline_ns, (int64_t)((pb_now() + t) * 1e9));
+    }
+}
+
+cJSON *run_failed_json(struct run_state *s, const char *error)
+{
+    unsigned long mark = pb_json_mark();
+    cJSON *run = cJSON_CreateObject();
+    if (!run)
+        return NULL;
+    run_config_json(s, run);
+    cJSON_AddStringToObject(run, "status", "failed");
+    cJSON_AddStringToObject(run, "error", error);
+    cJSON *res = cJSON_AddObjectToObject(run, "result");
+    cJSON_AddNullToObject(res, "checksum");
+    cJSON_AddNullToObject(res, "value");
+    cJSON_AddArrayToObject(run, "repetitions");
+    cJSON_AddObjectToObject(run, "summary");
+    if (pb_json_failed_since(mark)) {
+        cJSON_Delete(run);
+        return NULL;
+    }
+    return run;
+}
+
+cJSON *run_oom_json(struct run_state *s)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "out of memory building the report (%zu "
+             "tasks, %u repetitions)", s->plan->w.p.tasks, s->plan->repeat);
+    return run_failed_json(s, msg);
+}
+
 cJSON *run_execute(struct run_state *s, int *status)
 {
     struct run_plan *p = s->plan;
+    /* Every allocation of the run object is checked at once, at the end:
+     * a run object that lost a key to a failed allocation is replaced
+     * by a failed one saying so, never written as if complete. */
+    unsigned long mark = pb_json_mark();
     cJSON *run = cJSON_CreateObject();
+    if (!run) {
+        *status = 1;
+        return NULL;
+    }
     run_config_json(s, run);
     cJSON *reps_json = cJSON_CreateArray();
     char err[256] = "";
@@ -348,8 +420,13 @@ cJSON *run_execute(struct run_state *s, int *status)
     /* Failed tasks (a URL answering 404) make the run "partial" but do not
      * stop it: the repetitions still run and are reported, so each task's
      * error reaches the report even when the warm-up met it first.  A
-     * runner failure ("failed") stops it. */
-    int first_partial = 0;
+     * runner failure ("failed") stops it.  The result and the status come
+     * from the measured repetitions only: a warm-up that a flaky server
+     * still answered says nothing about them.  Every repetition without
+     * a failed task, the warm-up included, must give the same checksum. */
+    int have_ref = 0;
+    uint64_t ref = 0;
+    size_t failed_measured = 0; /* failed tasks over measured repetitions */
     for (unsigned k = 0; strcmp(st, "failed") != 0 && k < p->warmup + p->repeat;
          k++) {
         int measured = k >= p->warmup;
@@ -360,22 +437,27 @@ cJSON *run_execute(struct run_state *s, int *status)
         if (rj)
             cJSON_AddItemToArray(reps_json, rj);
         if (rc != 0) {
+            st = r.timed_out ? "timeout" : "failed";
+            break;
+        }
+        if (k == 0)
+            derive_timeouts(s, &r);
+        if (!r.failed_tasks && !have_ref) {
+            ref = r.checksum;
+            have_ref = 1;
+        } else if (!r.failed_tasks && r.checksum != ref) {
+            snprintf(err, sizeof err, "checksum differs between repetitions "
+                     "(%016" PRIx64 " then %016" PRIx64 ")", ref, r.checksum);
             st = "failed";
             break;
         }
-        if (k == 0) {
+        if (!measured)
+            continue;
+        if (done == 0) {
             checksum = r.checksum;
-            value = 0;
+            value = 0; /* a failed task has no value */
             for (size_t i = 0; i < n; i++)
-                value += recs[i].res.value;
-            first_partial = r.failed_tasks != 0;
-        } else if (r.checksum != checksum && !r.failed_tasks &&
-                   !first_partial) {
-            snprintf(err, sizeof err, "checksum differs between repetitions "
-                     "(%016" PRIx64 " then %016" PRIx64 ")", checksum,
-                     r.checksum);
-            st = "failed";
-            break;
+                value += recs[i].res.status == 0 ? recs[i].res.value : 0;
         }
         if (r.failed_tasks) {
             size_t first = 0;
@@ -385,9 +467,19 @@ cJSON *run_execute(struct run_state *s, int *status)
                      "%zu: %s", r.failed_tasks, n, first,
                      recs[first].res.error);
             st = "partial";
+            failed_measured += r.failed_tasks;
         }
-        if (measured)
-            reps[done++] = r;
+        reps[done++] = r;
+    }
+    /* Nothing measured succeeded: there is no result to report. */
+    int no_result = done && failed_measured == done * n;
+    if (no_result && !strcmp(st, "partial")) {
+        char why[sizeof err];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, sizeof err, "every task of every measured repetition "
+                 "failed (%u repetition%s); last: %.160s", (unsigned)done,
+                 done == 1 ? "" : "s", why);
+        st = "failed";
     }
     if (pool) {
         pm.error[0] = 0;
@@ -411,11 +503,11 @@ cJSON *run_execute(struct run_state *s, int *status)
     cJSON *res = cJSON_AddObjectToObject(run, "result");
     char hex[17];
     snprintf(hex, sizeof hex, "%016" PRIx64, checksum);
-    if (done)
+    if (done && !no_result)
         cJSON_AddStringToObject(res, "checksum", hex);
     else
         cJSON_AddNullToObject(res, "checksum");
-    if (p->w.ops->has_value && done)
+    if (p->w.ops->has_value && done && !no_result)
         cJSON_AddNumberToObject(res, "value", (double)value);
     else
         cJSON_AddNullToObject(res, "value");
@@ -434,8 +526,13 @@ cJSON *run_execute(struct run_state *s, int *status)
     cJSON_AddNumberToObject(run, "input_bytes", (double)s->in_bytes);
     cJSON_AddNumberToObject(run, "output_bytes", (double)s->out_bytes);
     cJSON_AddItemToObject(run, "repetitions", reps_json);
-    add_summary(run, reps, done);
+    int incomplete = add_summary(run, reps, done) != 0 || !reps_json;
     free(reps), free(recs), free(digests), free(pids);
     *status = strcmp(st, "ok") != 0;
+    if (incomplete || pb_json_failed_since(mark)) {
+        cJSON_Delete(run); /* its memory is what the short one needs */
+        *status = 1;
+        return run_oom_json(s);
+    }
     return run;
 }

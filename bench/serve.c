@@ -14,6 +14,18 @@
  * from (seed, path).  Only GET and HEAD are served.  Bodies are produced by
  * a content-reader callback in blocks, so a large --body costs no memory.
  *
+ * Idle clients: everything comes from 127.0.0.1, so a per-address limit
+ * cannot tell a benchmark's workers from a crowd of sockets that connect
+ * and send nothing.  Such a crowd used to fill libmicrohttpd's default
+ * connection limit (FD_SETSIZE - 4, about 1020) and every new client then
+ * waited for its 120 s timeout.  So the server raises its open-file limit
+ * to what the hard limit allows, admits up to SERVE_MAX_CONNECTIONS
+ * connections at once (a benchmark runs at most 4096 workers), and drops
+ * a connection idle for SERVE_IDLE_TIMEOUT_S seconds: a client that
+ * connects is expected to send its request at once.  A suspended request
+ * (waiting out its --latency) is not idle: MHD does not time out
+ * suspended connections.
+ *
  * Stopping: MHD_stop_daemon() must not find a suspended connection, so
  * serve_stop() first sets `stopping` (the handler suspends nothing after
  * that), lets the timer thread resume everything still waiting, joins it,
@@ -29,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +50,9 @@
 #include "kernels/workload.h"
 
 #define BLOCK (64 * 1024) /* bytes generated per content-reader call */
+#define SERVE_MAX_CONNECTIONS 16384
+#define SERVE_IDLE_TIMEOUT_S 10u
+#define FDS_SPARE 64 /* descriptors kept for everything but connections */
 
 /* A suspended connection and when to resume it. */
 struct pending {
@@ -349,6 +365,26 @@ static int open_listener(struct pb_server *s, char *err, size_t errlen)
     return v6;
 }
 
+/* Raise the soft open-file limit towards the hard one and return how many
+ * connections fit in it. */
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1000;
+    rlim_t want = SERVE_MAX_CONNECTIONS + FDS_SPARE;
+    if (rl.rlim_cur < want) {
+        struct rlimit up = rl;
+        up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+                          ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl = up;
+    }
+    rlim_t n = rl.rlim_cur > 2 * FDS_SPARE ? rl.rlim_cur - FDS_SPARE
+                                           : rl.rlim_cur / 2;
+    return n > SERVE_MAX_CONNECTIONS ? SERVE_MAX_CONNECTIONS : (unsigned)n;
+}
+
 int serve_start(const struct serve_config *c, struct pb_server **out,
                 char *err, size_t errlen)
 {
@@ -389,7 +425,8 @@ int serve_start(const struct serve_config *c, struct pb_server **out,
         flags, 0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, s,
         MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_TIMEOUT, SERVE_IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
         MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "libmicrohttpd could not start on %s",

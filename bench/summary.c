@@ -33,8 +33,10 @@ void run_print_summary(FILE *f, const cJSON *run)
     const cJSON *sum = cJSON_GetObjectItem(run, "summary");
     const cJSON *wall = cJSON_GetObjectItem(sum, "wall_s");
     const cJSON *util = cJSON_GetObjectItem(sum, "cpu_utilization");
-    fprintf(f, "%s / %s, %g workers (%s, %s), %g tasks: %s\n",
-            str(run, "workload"), str(run, "runner"), num(run, "workers"),
+    double workers = num(run, "workers");
+    const char *wn = workers == 1 ? "worker" : "workers";
+    fprintf(f, "%s / %s, %g %s (%s, %s), %g tasks: %s\n",
+            str(run, "workload"), str(run, "runner"), workers, wn,
             str(par, "transfer"), str(par, "schedule"), num(run, "tasks"),
             str(run, "status"));
     if (num(wall, "n") > 0) {
@@ -48,9 +50,9 @@ void run_print_summary(FILE *f, const cJSON *run)
         mb(num(cJSON_GetObjectItem(sum, "rss_driver_bytes"), "max"), d, sizeof d);
         mb(num(cJSON_GetObjectItem(sum, "rss_worker_max_bytes"), "max"), w, sizeof w);
         mb(num(cJSON_GetObjectItem(sum, "rss_total_bytes"), "max"), t, sizeof t);
-        fprintf(f, "  cpu   %5.1f%% of %g workers   rss peak: driver %s, "
+        fprintf(f, "  cpu   %5.1f%% of %g %s   rss peak: driver %s, "
                    "largest worker %s, total %s\n",
-                100 * num(util, "mean"), num(run, "workers"), d, w, t);
+                100 * num(util, "mean"), workers, wn, d, w, t);
     }
     const cJSON *res = cJSON_GetObjectItem(run, "result");
     const cJSON *val = cJSON_GetObjectItem(res, "value");

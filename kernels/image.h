@@ -22,14 +22,19 @@
 
 #include "kernels/workload.h"
 
-/* Largest supported complexity and kernel size.  Above this the 16-bit
- * fixed-point weights of the separable blur could drift more than one level
- * from the double-precision reference. */
+/* Largest supported complexity and kernel size.  Above this the fixed-point
+ * weights of the separable blur could drift more than one level from the
+ * double-precision reference (tests/unit/test_image.c checks the bound for
+ * every complexity up to here). */
 #define IMG_COMPLEXITY_MAX 40
 #define IMG_KMAX (5 * IMG_COMPLEXITY_MAX + 1)
 
-/* Fixed-point scale of the separable blur's 1-D weights (Q16). */
+/* Fixed-point scale of the separable blur's generic 1-D weights (Q16). */
 #define IMG_WQ_ONE 65536u
+
+/* Radii up to this (complexity 1..4) use the 16-bit separable blur; larger
+ * ones the 32-bit one.  See kernels/image_sep.c for both. */
+#define IMG_R16_MAX 10
 
 /* A blur kernel, derived from the complexity by img_kernel_init(). */
 struct img_kernel {
@@ -39,7 +44,19 @@ struct img_kernel {
     double w[IMG_KMAX];   /* 1-D weights g(x) normalised to sum 1 */
     uint16_t wq[IMG_KMAX]; /* w in Q16, summing exactly to 65536 (the
                               rounding residue is put on the centre tap);
-                              every weight is < 1, so each fits 16 bits */
+                              every weight is < 1, so each fits 16 bits:
+                              the 32-bit blur's weights (r > IMG_R16_MAX) */
+    /* The 16-bit blur's weights by distance j from the centre (0..r), for
+     * r <= IMG_R16_MAX (see kernels/image_sep.c):
+     *  vq: vertical pass, vq[j] = round(w * 2^17) for j >= 1 (applied to
+     *      64 * (pixel pair sum)), vq[0] = 2^16 - sum(vq[1..r]) (applied to
+     *      128 * centre pixel): effective weights vq[j] / 2^17 per pixel,
+     *      vq[0] / 2^16 at the centre, summing to exactly 1;
+     *  hq: horizontal pass, hq[j] = round(w * 2^16) for j >= 1 (applied to
+     *      pair sums), hq[0] = 2^16 - 2 * sum(hq[1..r]) (centre):
+     *      effective weights hq / 2^16, summing to exactly 1. */
+    uint16_t vq[IMG_R16_MAX + 1];
+    uint16_t hq[IMG_R16_MAX + 1];
 };
 
 /* Kernel size for a complexity (>= 1); 0 when out of range. */
@@ -52,6 +69,16 @@ int img_kernel_init(struct img_kernel *kr, unsigned complexity);
 /* Which build of the hot loops runs here, for reports: "avx2" or
  * "baseline", plus how it was chosen. */
 const char *img_code_path(void);
+/* The explicit SIMD code in use, chosen at run time from the CPU:
+ * IMG_SIMD_VBMI: the AVX2 blur, and equalisation tables applied with
+ * AVX-512 VBMI byte permutes; IMG_SIMD_AVX2: the AVX2 blur, tables applied
+ * by scalar code; IMG_SIMD_BASELINE: plain C (compiler-vectorised) for
+ * both.  Every level gives identical bytes. */
+enum { IMG_SIMD_BASELINE = 0, IMG_SIMD_AVX2 = 1, IMG_SIMD_VBMI = 2 };
+int img_simd_level(void);
+/* Test hook: use at most level (IMG_SIMD_*) from now on; returns the
+ * previous limit.  Not thread-safe: call it before starting workers. */
+int img_simd_limit(int level);
 
 /* Reflect-101 border: ...c b | a b c ... d | c b...  (edge not repeated),
  * applied repeatedly, so any i maps into 0..n-1; for n == 1 everything
@@ -92,17 +119,13 @@ void img_hist_get(struct img_hist *h, uint64_t out[3][256]);
 struct img_ws {
     int max_width;     /* widest image this workspace serves */
     int k;             /* the kernel size it was made for */
-    int strip;         /* most columns per vertical strip: the blur
-                          slides down the image one strip at a time, so
-                          the ring's k rows (of one strip, <= 64 KiB)
-                          stay in cache */
-    size_t stride;     /* uint16 elements from one ring row to the next:
-                          3 * strip rounded up to a multiple of 32 */
-    uint16_t *ring;    /* k horizontally filtered strip rows */
+    uint16_t *row;     /* one vertically filtered row (3 * max_width
+                          uint16) with 3r reflected elements on each side,
+                          so the horizontal pass needs no border cases */
+    uint8_t *ring;     /* k input rows, each at an odd number of cache
+                          lines from the next, for images whose rows would
+                          crowd into a few L1 sets (kernels/image_sep.c) */
     int *tag;          /* tag[slot]: source row held by ring slot, or -1 */
-    int32_t *btab;     /* reflect-101 byte offsets of the border columns:
-                          (2r) columns x k taps, built per image width */
-    int btab_width;    /* width btab was built for, 0 = none */
     struct img_hist hist; /* the pipeline's histogram */
     uint32_t *pair_hist;  /* IMG_PAIR_WORDS counters for hist */
     uint16_t *pair_map;   /* IMG_PAIR_WORDS entries: the pair LUT */
@@ -115,8 +138,9 @@ void img_ws_destroy(struct img_ws *ws);
 
 /* Gaussian blur, reflect-101 borders, rounded to nearest, any size >= 1x1.
  * direct: the k x k loop with weights w_i*w_j in double: the reference.
- * separable: two fixed-point 1-D passes through ws's ring of rows; agrees
- * with direct within one level.  in and out must not overlap.  hist, when
+ * separable: two fixed-point 1-D passes, vertical then horizontal, one
+ * output row at a time through ws's row buffer; agrees with direct within
+ * one level.  in and out must not overlap.  hist, when
  * not NULL, also gets the histogram of out (counted while rows are hot). */
 void img_blur_direct(const uint8_t *in, uint8_t *out, int width, int height,
                      const struct img_kernel *kr);

@@ -135,10 +135,64 @@ void img_eq_lut(const uint64_t hist[256], uint8_t lut[256])
  * per step, whose channel pattern repeats, so the shifts are constants. */
 #define LK(t, x, s) ((uint64_t)(t)[((x) >> (8 * (s))) & 255] << (8 * (s)))
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(IMG_NO_AVX2)
+#include <immintrin.h>
+#define TONE_VBMI 1
+/* The table through AVX-512 VBMI, 64 bytes per step.  vpermt2b looks up 64
+ * bytes at once in a 128-entry table held in two registers (index bits
+ * 0-6; bit 7 ignored), so each channel's table is two such halves, and each
+ * byte takes the lookup of its channel and half: masks by channel (the
+ * pattern of 64 interleaved bytes repeats every three steps) and by bit 7.
+ * Profiles of the pipeline showed the scalar table lookups (even two bytes
+ * at a time through the pair map) costing a quarter of the task; this is
+ * about six times faster.  Returns the bytes done (a multiple of 192). */
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static size_t apply_lut_vbmi(uint8_t *rgb, size_t n,
+                             const uint8_t lut[3][256])
+{
+    __m512i tab[3][4];
+    __mmask64 chan[3][3]; /* [step % 3][channel] */
+    for (int c = 0; c < 3; c++)
+        for (int q = 0; q < 4; q++)
+            tab[c][q] = _mm512_loadu_si512((const void *)(lut[c] + 64 * q));
+    for (int ph = 0; ph < 3; ph++)
+        for (int c = 0; c < 3; c++) {
+            __mmask64 m = 0;
+            for (int b = 0; b < 64; b++)
+                if ((64 * ph + b) % 3 == c)
+                    m |= (__mmask64)1 << b;
+            chan[ph][c] = m;
+        }
+    size_t i = 0;
+    for (; i + 192 <= n; i += 192) /* whole pixels, and the masks repeat */
+        for (int ph = 0; ph < 3; ph++) {
+            uint8_t *p = rgb + i + 64 * ph;
+            __m512i x = _mm512_loadu_si512((const void *)p);
+            __mmask64 hi = _mm512_movepi8_mask(x);
+            __m512i v[3];
+            for (int c = 0; c < 3; c++) {
+                __m512i a = _mm512_maskz_permutex2var_epi8(
+                    _kandn_mask64(hi, chan[ph][c]), tab[c][0], x, tab[c][1]);
+                __m512i b = _mm512_maskz_permutex2var_epi8(
+                    _kand_mask64(hi, chan[ph][c]), tab[c][2], x, tab[c][3]);
+                v[c] = _mm512_or_si512(a, b);
+            }
+            /* 0xFE: a | b | c */
+            _mm512_storeu_si512((void *)p, _mm512_ternarylogic_epi64(
+                                               v[0], v[1], v[2], 0xFE));
+        }
+    return i;
+}
+#endif
+
 void img_apply_lut(uint8_t *rgb, size_t npix, const uint8_t lut[3][256])
 {
     const uint8_t *l0 = lut[0], *l1 = lut[1], *l2 = lut[2];
     size_t n = 3 * npix, i = 0;
+#ifdef TONE_VBMI
+    if (img_simd_level() >= IMG_SIMD_VBMI)
+        i = apply_lut_vbmi(rgb, n, lut);
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; i + 24 <= n; i += 24) {
         uint64_t a, b, c;
@@ -185,7 +239,11 @@ void img_pipeline(const uint8_t *in, uint8_t *out, int width, int height,
     size_t npix = (size_t)width * (size_t)height;
     uint64_t tot[3][256];
     uint8_t lut[3][256], eq[256], bl[256];
+    /* The pair tables pay from pair_min pixels on, for counting; for
+     * applying the table the AVX-512 VBMI code, where there is one, is
+     * faster still and needs no pair map. */
     int pairs = npix >= ws->pair_min;
+    int map_pairs = pairs && img_simd_level() < IMG_SIMD_VBMI;
     img_hist_reset(&ws->hist);
     if (pairs)
         img_hist_use_pairs(&ws->hist, ws->pair_hist);
@@ -207,7 +265,7 @@ void img_pipeline(const uint8_t *in, uint8_t *out, int width, int height,
         for (int v = 0; v < 256; v++)
             lut[c][v] = eq[bl[v]];
     }
-    if (pairs)
+    if (map_pairs)
         img_apply_lut_pairs(out, npix, (const uint8_t(*)[256])lut,
                             ws->pair_map);
     else

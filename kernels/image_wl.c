@@ -195,6 +195,17 @@ static int image_worker_init(const struct workload *w, void **ctx)
     return *ctx ? 0 : -ENOMEM;
 }
 
+/* What img_ws_create() allocates: the blur's ring of k rows of one strip
+ * (16-bit, three channels), its tables, and the pair tables. */
+static size_t image_worker_bytes(const struct workload *w)
+{
+    const struct image_plan *pl = w->plan;
+    size_t k = (size_t)pl->kr.k;
+    size_t strip = pl->width > 0 ? (size_t)pl->width : 1;
+    return 3 * strip * 2 * k + k * k * 4 + k * 4 +
+           IMG_PAIR_WORDS * (sizeof(uint32_t) + sizeof(uint16_t));
+}
+
 static void image_worker_fini(const struct workload *w, void *ctx)
 {
     (void)w;
@@ -264,4 +275,5 @@ const struct workload_ops wl_image = {
     .run_task = image_run_task,
     .sets_digest = 0,
     .describe = image_describe,
+    .worker_bytes = image_worker_bytes,
 };

@@ -88,7 +88,7 @@ static int run_task(const struct workload *w, void *ctx, size_t i,
 
 const struct workload_ops wl_prime = {
     .name = "prime",
-    .help = "sum of primes below --limit by 6k+-1 trial division (CPU-bound)",
+    .help = "sum of primes below --limit by 6k+-1 trial division",
     .kind = WL_CPU,
     .has_value = 1,
     .setup = setup,

@@ -58,3 +58,16 @@ double pb_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+void wl_memory(const struct workload *w, struct wl_memory *m)
+{
+    *m = (struct wl_memory){0};
+    for (size_t i = 0; i < w->p.tasks; i++) {
+        size_t in = w->ops->input_size(w, i), out = w->ops->output_size(w, i);
+        m->inputs += in;
+        m->outputs += out;
+        m->max_input = in > m->max_input ? in : m->max_input;
+        m->max_output = out > m->max_output ? out : m->max_output;
+    }
+    m->worker = w->ops->worker_bytes ? w->ops->worker_bytes(w) : 0;
+}

@@ -102,6 +102,10 @@ struct workload_ops {
      * Writes up to n pairs, returns how many. */
     int (*describe)(const struct workload *w, const char **keys,
                     double *vals, int n);
+    /* Optional: bytes one worker's context (worker_init) holds, after
+     * setup; NULL means it is negligible.  For the memory check made
+     * before a run (with input_size and output_size). */
+    size_t (*worker_bytes)(const struct workload *w);
 };
 
 struct workload {
@@ -118,6 +122,14 @@ const struct workload_ops *wl_find(const char *name);
  * r->digest from the output bytes unless the workload sets it itself. */
 int wl_exec(const struct workload *w, void *ctx, size_t i, const void *in,
             void *out, struct task_result *r);
+
+/* Memory the work itself needs, after setup: every input and every
+ * output, the largest of each (what one worker holds when data is copied
+ * to it) and one worker's context. */
+struct wl_memory {
+    uint64_t inputs, outputs, max_input, max_output, worker;
+};
+void wl_memory(const struct workload *w, struct wl_memory *m);
 
 /* Fold per-task digests (in task order) into the run checksum. */
 uint64_t wl_fold_digests(const uint64_t *digests, size_t n);

@@ -21,9 +21,21 @@ set cbrange [0:(ntasks > 1 ? ntasks-1 : 1)]
 set cblabel 'task id (order handed out)'
 set colorbox user origin screen 0.9, screen 0.2 size screen 0.02, screen 0.6
 set rmargin at screen 0.86
-plot datafile index 0 using (($2+$3)/2):4:(($3-$2)/2):(0.35):1 \
-         with boxxyerror fc palette title 'task: a bar from its start to its end', \
-     '' index 1 using (NaN):1:ytic(2) notitle, \
-     '' index 2 using 1:2 with lines lt 7 dt 2 lw 2 title 'end of the timed region', \
-     '' index 0 using (($2+$3)/2):4:(ntasks <= 60 ? sprintf('%d', int($1)) : '') \
-         with labels tc rgb 'black' font ',9' notitle
+# Past ~150 workers the rows are too thin for a label each: ordinary tics
+# on a "worker" axis instead (labels = 0).
+if (!exists("labels")) labels = 1
+if (labels) {
+    plot datafile index 0 using (($2+$3)/2):4:(($3-$2)/2):(0.35):1 \
+             with boxxyerror fc palette title 'task: a bar from its start to its end', \
+         '' index 1 using (NaN):1:ytic(2) notitle, \
+         '' index 2 using 1:2 with lines lt 7 dt 2 lw 2 title 'end of the timed region', \
+         '' index 0 using (($2+$3)/2):4:(ntasks <= 60 ? sprintf('%d', int($1)) : '') \
+             with labels tc rgb 'black' font ',9' notitle
+} else {
+    set ytics autofreq
+    set ylabel 'worker'
+    set style fill solid 0.85 noborder
+    plot datafile index 0 using (($2+$3)/2):4:(($3-$2)/2):(0.35):1 \
+             with boxxyerror fc palette title 'task: a bar from its start to its end', \
+         '' index 2 using 1:2 with lines lt 7 dt 2 lw 2 title 'end of the timed region'
+}

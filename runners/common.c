@@ -1,4 +1,6 @@
 /* runners/common.c: the runner table and the few steps every runner shares. */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,6 +28,21 @@ const struct runner *runner_find(const char *name)
     return NULL;
 }
 
+void runner_progress(const struct task_data *d, unsigned k, size_t i)
+{
+    struct run_progress *pg = d->progress;
+    if (!pg || k >= pg->nworkers)
+        return;
+    struct worker_progress *wp = &pg->w[k];
+    if (i == SIZE_MAX) {
+        atomic_store_explicit(&wp->task1, 0, memory_order_release);
+        return;
+    }
+    atomic_store_explicit(&wp->start_ns, (int64_t)(pb_now() * 1e9),
+                          memory_order_relaxed);
+    atomic_store_explicit(&wp->task1, (uint64_t)i + 1, memory_order_release);
+}
+
 void runner_exec_task(const struct workload *w, void *ctx,
                       const struct task_data *d, size_t i, double t0,
                       int32_t worker, struct task_record *rec)
@@ -33,9 +50,11 @@ void runner_exec_task(const struct workload *w, void *ctx,
     const void *in = d->in ? d->in + d->in_off[i] : NULL;
     void *out = d->out + d->out_off[i];
     rec->worker = worker;
+    runner_progress(d, (unsigned)worker, i);
     rec->start_s = pb_now() - t0;
     wl_exec(w, ctx, i, in, out, &rec->res);
     rec->end_s = pb_now() - t0;
+    runner_progress(d, (unsigned)worker, SIZE_MAX);
 }
 
 void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,

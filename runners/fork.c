@@ -171,9 +171,11 @@ static int worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
             return -1;
         struct task_record rec = {0};
         rec.worker = (int32_t)id;
+        runner_progress(p->d, id, i);
         rec.start_s = pb_now() - p->ctl->t0;
         wl_exec(p->w, ctx, i, in, out, &rec.res);
         rec.end_s = pb_now() - p->ctl->t0;
+        runner_progress(p->d, id, SIZE_MAX);
         if (write_full(out_fd, &rec, sizeof rec) != 0 ||
             write_full(out_fd, out, p->d->out_len[i]) != 0)
             return -1;
@@ -185,6 +187,8 @@ static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
                         int out_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (p->d->progress && id < p->d->progress->nworkers)
+        atomic_store(&p->d->progress->w[id].pid, (int32_t)getpid());
     const int copy = p->o->transfer == TRANSFER_COPY;
     uint8_t *in = NULL, *out = NULL;
     /* Everything this worker will touch in the timed region, touched now. */

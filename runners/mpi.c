@@ -36,6 +36,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,7 @@ static int spawn(struct job *j, const struct workload *w,
     argv[argc++] = MPI_RANK_CMD;
     struct mpi_job job = {.workload = w->ops->name, .p = w->p,
                           .schedule = o->schedule, .transfer = o->transfer,
-                          .reps = j->reps};
+                          .reps = j->reps, .task_timeout_s = o->task_timeout_s};
     if (mpi_job_to_args(&job, argv, &argc, MAX_ARGS - 1, jbuf, sizeof jbuf)) {
         snprintf(j->m->error, sizeof j->m->error, "mpi: job options too long");
         return -1;
@@ -206,6 +207,10 @@ static int spawn(struct job *j, const struct workload *w,
     }
     close(po[1]), close(pe[1]);
     j->out.fd = po[0], j->err.fd = pe[0];
+    /* mpiexec leads its own process group: the supervisor kills it too
+     * when the run times out. */
+    if (j->d->progress)
+        atomic_store(&j->d->progress->kill_pgid, (int32_t)j->pid);
     return 0;
 pipe_failed:
     snprintf(j->m->error, sizeof j->m->error, "pipe: %s", strerror(errno));
@@ -270,6 +275,7 @@ static void drive(struct job *j, enum until until)
                      "mpi: the ranks were not ready within %.0f s (is every "
                      "host reachable by the launcher? see "
                      "PARBENCH_MPI_START_TIMEOUT)", start_limit);
+            j->m->timed_out = 1;
             j->bad = 1;
             return;
         }
@@ -324,7 +330,8 @@ static int open_pool(const struct workload *w, const struct task_data *d,
         return -1;
     }
     *j = (struct job){.d = d, .m = m, .nranks = o->workers + 1,
-                      .died_rank = -1,
+                      .died_rank = -1, .late_rank = -1,
+                      .task_timeout_s = o->task_timeout_s,
                       .reps = o->pool == POOL_PERSISTENT && o->pool_reps
                                   ? o->pool_reps : 1};
     j->out.fd = j->err.fd = -1;
@@ -343,6 +350,14 @@ static int open_pool(const struct workload *w, const struct task_data *d,
     drive(j, UNTIL_READY);
     if (j->ready)
         m->spawn_s = j->t_ready - j->t_exec;
+    /* The worker ranks on this host, for the supervisor to kill if the run
+     * times out (a pid on another host means nothing here). */
+    char here[PB_HOST_MAX] = "";
+    gethostname(here, sizeof here - 1);
+    for (unsigned k = 1; d->progress && k < j->nranks &&
+                         k <= d->progress->nworkers; k++)
+        if (j->rank[k].pid > 0 && !strcmp(j->rank[k].host, here))
+            atomic_store(&d->progress->w[k - 1].pid, j->rank[k].pid);
     if (!j->ready || j->bad) {
         fail_job(j);
         free_job(j);

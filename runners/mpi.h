@@ -32,6 +32,8 @@
  *    and on standard error, from a rank's watcher (see mpi_rank.c):
  *
  *      PBMPI X <rank> <pid> <host> <wait status>   that rank died
+ *      PBMPI O <rank> <task> <host>     that rank's task ran past
+ *                                       --task-timeout; the rank ends
  */
 #ifndef PB_RUNNER_MPI_H
 #define PB_RUNNER_MPI_H
@@ -51,6 +53,8 @@ struct mpi_job {
                              iterations already calibrated) */
     enum schedule schedule;
     enum transfer transfer; /* TRANSFER_LOCAL or TRANSFER_COPY */
+    double task_timeout_s;  /* a worker rank running one task longer ends
+                               itself (PBMPI O, exit 124); 0: none */
     unsigned reps;          /* repetitions the ranks run (>= 1): 1 per job
                                with --pool per-repetition, the warm-up and
                                every measured one with persistent */

@@ -49,6 +49,12 @@ struct job {
     int died_rank, died_pid, died_status;
     char died_host[PB_HOST_MAX];
     char fail_msg[256];       /* a PBMPI F line: the job could not start */
+    /* A rank ended itself over --task-timeout (PBMPI O): which, what task;
+     * late_rank is -1 until then. */
+    int late_rank;
+    unsigned long long late_task;
+    char late_host[PB_HOST_MAX];
+    double task_timeout_s;
     /* Hydra's banner about a process that died (pid 0: none). */
     int dead_pid;
     char dead_host[PB_HOST_MAX], dead_how[128];

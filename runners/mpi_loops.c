@@ -169,13 +169,29 @@ void mpi_worker_loop(struct rank *r)
         memset(&rec, 0, sizeof rec);
         rec.worker = r->rank - 1;
         memcpy(rec.host, r->host, sizeof rec.host);
+        mpi_task_progress(r, i);
         rec.start_s = pb_now() - r->t0;
         wl_exec(&r->w, r->ctx, i, r->in_len[i] ? in : NULL, r->out, &rec.res);
         rec.end_s = pb_now() - r->t0;
+        mpi_task_progress(r, SIZE_MAX);
         MPI_Send(&rec, sizeof rec, MPI_BYTE, 0, TAG_RESULT, COMM);
         if (copy)
             mpi_send_bytes(r->out, r->out_len[i], 0, TAG_OUTPUT);
     }
+}
+
+void mpi_task_progress(struct rank *r, size_t i)
+{
+    struct rank_watch *w = r->watch;
+    if (!w)
+        return;
+    if (i == SIZE_MAX) {
+        atomic_store_explicit(&w->task1, 0, memory_order_release);
+        return;
+    }
+    atomic_store_explicit(&w->start_ns, (int64_t)(pb_now() * 1e9),
+                          memory_order_relaxed);
+    atomic_store_explicit(&w->task1, (uint64_t)i + 1, memory_order_release);
 }
 
 /* Wait for a message from src (or any) with tag, testing and sleeping as
@@ -236,11 +252,13 @@ static void run_kept(struct rank *r, size_t i, size_t *k)
     d->task = i;
     d->rec.worker = r->rank - 1;
     memcpy(d->rec.host, r->host, sizeof d->rec.host);
+    mpi_task_progress(r, i);
     d->rec.start_s = pb_now() - r->t0;
     wl_exec(&r->w, r->ctx, i, r->in_len[i] ? r->in + r->in_off[i] - r->base
                                            : NULL,
             r->out, &d->rec.res);
     d->rec.end_s = pb_now() - r->t0;
+    mpi_task_progress(r, SIZE_MAX);
 }
 
 void mpi_worker_local(struct rank *r)

@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
@@ -225,18 +226,44 @@ static void place_shared(struct rank *r, MPI_Comm wnode)
 
 /* The parent half: wait for the rank, report how it ended, end the same
  * way (so Hydra sees a failed process and stops the job). */
-static int watch(pid_t child)
+static int watch(pid_t child, struct rank_watch *w, double timeout_s)
 {
     /* The PMI connection to Hydra's proxy stays open here too, unused:
      * otherwise the proxy would see it close when the child dies and kill
      * this host's processes, this one included, before it could speak. */
     int st = 0;
-    while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        return 0;
     char host[PB_HOST_MAX] = "", line[160];
     gethostname(host, sizeof host - 1);
+    for (;;) {
+        pid_t r = waitpid(child, &st, w && timeout_s > 0 ? WNOHANG : 0);
+        if (r == child)
+            break;
+        if (r < 0 && errno != EINTR)
+            return 1;
+        if (r != 0)
+            continue;
+        /* --task-timeout: the rank's current task, seen from here, so a
+         * stopped or looping rank is caught too; SIGKILL ends it either
+         * way, and the X line below says how it ended. */
+        uint64_t t1 = atomic_load_explicit(&w->task1, memory_order_acquire);
+        int64_t start = atomic_load_explicit(&w->start_ns, memory_order_relaxed);
+        if (t1 && pb_now() * 1e9 - (double)start > timeout_s * 1e9) {
+            int n = snprintf(line, sizeof line, MPI_LINE_TAG "O %s %llu %s\n",
+                             getenv("PMI_RANK"), (unsigned long long)(t1 - 1),
+                             host[0] ? host : "?");
+            if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+                /* the exit status below still tells */
+            }
+            kill(child, SIGKILL);
+            while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+                ;
+            break;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
     int n = snprintf(line, sizeof line, MPI_LINE_TAG "X %s %d %s %d\n",
                      getenv("PMI_RANK"), (int)child, host[0] ? host : "?",
                      st);
@@ -301,9 +328,19 @@ int mpi_rank_main(int argc, char **argv)
     }
     /* If our Hydra proxy dies, so do we: no rank outlives its job. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* The job's --task-timeout, for the watcher (parsed again below). */
+    struct mpi_job early;
+    char early_err[64];
+    double timeout_s = mpi_job_from_args(&early, argc, argv, early_err,
+                                         sizeof early_err) == 0
+                           ? early.task_timeout_s : 0;
+    struct rank_watch *rw = mmap(NULL, sizeof *rw, PROT_READ | PROT_WRITE,
+                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (rw == MAP_FAILED)
+        rw = NULL;
     pid_t parent = getpid(), child = fork();
     if (child > 0)
-        _exit(watch(child));
+        _exit(watch(child, rw, timeout_s));
     if (child == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
@@ -312,6 +349,7 @@ int mpi_rank_main(int argc, char **argv)
 
     struct rank R, *r = &R;
     memset(r, 0, sizeof *r);
+    r->watch = child == 0 ? rw : NULL;
     char err[256];
     int parsed = mpi_job_from_args(&r->job, argc, argv, err, sizeof err);
     /* The head's results get the real standard output; everything else

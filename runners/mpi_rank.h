@@ -59,6 +59,14 @@ struct rank_info {
     char error[PB_ERR_MAX];
 };
 
+/* What a rank runs now, in memory shared with its watcher (the parent
+ * process that waits for it): the watcher enforces --task-timeout, which
+ * works even when the rank is stopped or looping. */
+struct rank_watch {
+    _Atomic uint64_t task1;   /* task index + 1; 0: none */
+    _Atomic int64_t start_ns; /* pb_now() in ns when it started */
+};
+
 /* One rank's state (the head's too). */
 struct rank {
     int rank, size;
@@ -75,6 +83,7 @@ struct rank {
     size_t in_total;   /* all inputs' bytes (dynamic local: the window) */
     void *ctx;
     _Atomic uint64_t *counter; /* dynamic local: the node's next task */
+    struct rank_watch *watch;  /* shared with the watcher, or NULL */
     struct done_rec *done;     /* records kept until the end: [ndone_cap] */
     size_t ndone_cap;
     enum handout handout;      /* as the head decided */
@@ -109,6 +118,8 @@ void mpi_worker_loop(struct rank *r);
  * the head only collects every worker's records at the end. */
 double mpi_head_collect(struct head *h);
 void mpi_worker_local(struct rank *r);
+/* Tell the rank's watcher that it runs task i now (SIZE_MAX: none). */
+void mpi_task_progress(struct rank *r, size_t i);
 /* The head's result lines (runners/mpi.h) for the driver. */
 void mpi_head_report(FILE *f, struct head *h, double wall,
                      const struct mpi_usage *use);

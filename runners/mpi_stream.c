@@ -122,6 +122,14 @@ static void on_error_line(struct job *j, char *line)
         }
         return;
     }
+    unsigned long long task;
+    if (sscanf(line, MPI_LINE_TAG "O %d %llu %63s", &rank, &task, host) == 3) {
+        if (j->late_rank < 0) {
+            j->late_rank = rank, j->late_task = task;
+            snprintf(j->late_host, sizeof j->late_host, "%s", host);
+        }
+        return;
+    }
     if (sscanf(line, "=   PID %d RUNNING AT %63s", &pid, host) == 2) {
         if (!j->dead_pid) {
             j->dead_pid = pid;
@@ -209,6 +217,14 @@ int mpi_pump(struct job *j, struct linebuf *b, int results)
 void mpi_describe_failure(struct job *j)
 {
     struct run_measure *m = j->m;
+    if (j->late_rank > 0) {
+        snprintf(m->error, sizeof m->error, "timeout: task %llu on worker %d "
+                 "(mpi rank %d on host %s) ran longer than %.3g s "
+                 "(--task-timeout)", j->late_task, j->late_rank - 1,
+                 j->late_rank, j->late_host, j->task_timeout_s);
+        m->timed_out = 1;
+        return;
+    }
     if (j->fail_msg[0]) {
         snprintf(m->error, sizeof m->error, "%s", j->fail_msg);
         return;

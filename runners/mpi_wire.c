@@ -79,7 +79,10 @@ int mpi_job_to_args(const struct mpi_job *j, char **argv, int *argc, int cap,
 {
     size_t used = 0;
     char *reps = put(buf, buflen, &used, "%u", j->reps ? j->reps : 1);
-    if (!reps || push(argv, argc, cap, "--reps") || push(argv, argc, cap, reps) ||
+    char *tmo = put(buf, buflen, &used, "%a", j->task_timeout_s);
+    if (!reps || !tmo || push(argv, argc, cap, "--reps") ||
+        push(argv, argc, cap, reps) || push(argv, argc, cap, "--task-timeout") ||
+        push(argv, argc, cap, tmo) ||
         push(argv, argc, cap, "--workload") ||
         push(argv, argc, cap, (char *)j->workload) ||
         push(argv, argc, cap, "--schedule") ||
@@ -150,6 +153,14 @@ int mpi_job_from_args(struct mpi_job *j, int argc, char **argv, char *err,
             if (end == val || *end || v < 1 || v > 1000000)
                 return bad(err, errlen, name, val);
             j->reps = (unsigned)v;
+            continue;
+        }
+        if (!strcmp(name, "task-timeout")) {
+            char *end;
+            double v = strtod(val, &end);
+            if (end == val || *end || !(v >= 0))
+                return bad(err, errlen, name, val);
+            j->task_timeout_s = v;
             continue;
         }
         if (!strcmp(name, "schedule")) {

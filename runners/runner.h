@@ -43,6 +43,9 @@ struct run_options {
     enum transfer transfer;  /* never TRANSFER_DEFAULT once bench resolved it */
     enum schedule schedule;
     enum pool_mode pool;
+    double task_timeout_s;   /* --task-timeout as first in force (runners
+                                whose workers cannot be watched from outside
+                                enforce it themselves: mpi); 0: none */
     unsigned pool_reps;      /* persistent: the repetitions (warm-up and
                                 measured) the pool will run, for runners
                                 that must know in advance (mpi) */
@@ -63,8 +66,30 @@ struct run_options {
  * Both arenas are MAP_SHARED anonymous memory mapped before any worker is
  * started, so a forked worker sees them without copying.  A runner that
  * moves data (TRANSFER_COPY) must not let workers touch them. */
+/* What every worker is running right now, in memory shared with the
+ * process that supervises the run (bench/isolate.c), so a worker that is
+ * stuck, stopped or looping can be noticed and the run ended from outside
+ * (--task-timeout, --run-timeout).  runner_exec_task keeps it up to date;
+ * worker processes put their pid in it.  Times are pb_now() in ns. */
+struct worker_progress {
+    _Atomic uint64_t task1;   /* task index + 1 running now; 0: none */
+    _Atomic int64_t start_ns; /* when it started */
+    _Atomic int32_t pid;      /* the worker's process; 0: a driver thread */
+    int32_t pad_;
+};
+struct run_progress {
+    _Atomic int64_t task_timeout_ns; /* a task running longer ends the run;
+                                        0: no limit */
+    _Atomic int64_t deadline_ns;     /* the run must be over by then; 0: none */
+    _Atomic int32_t kill_pgid;       /* a process group of the run's outside
+                                        the driver's tree (mpiexec); 0: none */
+    unsigned nworkers;
+    struct worker_progress w[];      /* [nworkers] */
+};
+
 struct task_data {
     size_t ntasks;
+    struct run_progress *progress; /* NULL: nobody watches */
     uint8_t *in;           /* input arena (NULL when every input is empty) */
     uint8_t *out;          /* output arena */
     const size_t *in_off;  /* [ntasks] byte offset of task i's input */
@@ -109,6 +134,8 @@ struct run_measure {
     struct task_record *tasks; /* [ntasks], zeroed by the caller */
     int32_t *pids;   /* [workers]: each worker's process id (thread id for
                         threads), filled by run(); 0 where unknown */
+    int timed_out;             /* 1: the run failed because a task or the
+                                  run exceeded its time (error says which) */
     char handout[32];          /* how tasks reached the workers, when the
                                   runner decides it at run time (mpi);
                                   "" otherwise */
@@ -174,6 +201,10 @@ void runner_prefault(void *p, size_t n, int write);
 void runner_self_memory(uint64_t *hwm, uint64_t *shmem);
 /* The calling process's CPU time so far (getrusage RUSAGE_SELF), s. */
 void runner_self_cpu(double *user_s, double *sys_s);
+/* Note in d->progress that worker k starts task i now (i == SIZE_MAX: it
+ * is idle again).  runner_exec_task does it; runners that run tasks
+ * another way call it themselves. */
+void runner_progress(const struct task_data *d, unsigned k, size_t i);
 /* Reset the calling process's peak RSS (VmHWM) to its current RSS, so a
  * later runner_self_memory gives the peak since now (clear_refs "5"). */
 void runner_reset_peak(void);

@@ -52,3 +52,11 @@ eq() {
     if [ "$2" = "$3" ]; then _record PASS "$1"
     else _record FAIL "$1" "expected '$2', got '$3'"; fi
 }
+
+# The worker processes of a parbench run started as $1: every
+# configuration runs in a supervised child of parbench, and a pool's
+# worker processes are that child's children.
+run_workers() {
+    local c
+    for c in $(pgrep -P "$1"); do pgrep -P "$c"; done
+}

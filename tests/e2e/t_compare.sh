@@ -66,6 +66,75 @@ case $md in *"| configuration | base | new |"*"|---|"*) _record PASS "markdown t
 "$PB" compare "$B" "$TMPD/new.json" --output "$TMPD/cmp.txt" >"$TMPD/stdout.txt"
 eq "--output writes the file, not stdout" "yes 0" "$(grep -q 'slower' "$TMPD/cmp.txt" && echo yes) $(wc -c <"$TMPD/stdout.txt")"
 
+# Issue 10 item 4: 3200 repetitions a side (over 10^7 pairs), 2x slower.
+# The Hodges-Lehmann estimate once refused that many pairs and the pair
+# was silently "not compared", which passed the gate.
+"$PB" compare "$TMPD/large_base.json" "$TMPD/large_new.json" --format json >"$TMPD/large.out"
+eq "3200 repetitions a side: 2x is slower" slower "$(jq_py "$TMPD/large.out" 'r["pairs"][0]["verdict"]')"
+eq "3200 repetitions a side: ratio 2 in a tight interval" True "$(jq_py "$TMPD/large.out" '1.98 < r["pairs"][0]["ratio_ci95"][0] <= r["pairs"][0]["ratio"] <= r["pairs"][0]["ratio_ci95"][1] < 2.02')"
+expect_exit 1 "3200 repetitions a side: 2x fails --fail-on-regression" "$PB" compare "$TMPD/large_base.json" "$TMPD/large_new.json" --fail-on-regression
+# A pair that cannot be compared, whatever the reason, never passes the gate.
+python3 - "$B" "$TMPD/zero.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["runs"][0]["repetitions"][3]["wall_s"] = 0  # fork: ok, but a time of 0
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$PB" compare "$B" "$TMPD/zero.json" --format json >"$TMPD/zero.out"
+eq "a wall time of 0: not compared, with the reason" "failed a wall time of 0 s" "$(jq_py "$TMPD/zero.out" '[p["verdict"] + " " + p["not_compared_because"] for p in r["pairs"] if p["config"]["runner"] == "fork"][0]')"
+expect_exit 1 "a pair not compared fails --fail-on-regression" "$PB" compare "$B" "$TMPD/zero.json" --fail-on-regression
+case $("$PB" compare "$B" "$TMPD/zero.json") in *"not compared: a wall time of 0 s"*) _record PASS "text: why not compared" ;;
+    *) _record FAIL "text: why not compared" ;; esac
+
+# Issue 10 item 5: parameter values are compared whole.  Two url runs
+# whose URL files share a 120-character prefix were once paired (values
+# cut at 96 bytes) and reported "faster".
+python3 - "$TMPD/url.json" "$TMPD/urlA.json" "$TMPD/urlB.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+prefix = "/data/" + "x" * 120
+for path, name, scale in ((sys.argv[2], "a.txt", 1.0), (sys.argv[3], "b.txt", 0.75)):
+    d["runs"][0]["params"]["urls"] = prefix + "/" + name
+    for rep in d["runs"][0]["repetitions"]:
+        rep["wall_s"] *= scale
+    json.dump(d, open(path, "w"))
+PY
+"$PB" compare "$TMPD/urlA.json" "$TMPD/urlB.json" --format json >"$TMPD/urlAB.out"
+eq "URL files differing after 120 characters: not paired" "0 1 1" "$(jq_py "$TMPD/urlAB.out" '"%d %d %d" % (len(r["pairs"]), len(r["only_base"]), len(r["only_new"]))')"
+eq "unpaired run keeps its whole URL path" True "$(jq_py "$TMPD/urlAB.out" 'r["only_new"][0]["params"]["urls"].endswith("x/b.txt")')"
+"$PB" compare "$TMPD/urlA.json" "$TMPD/urlA.json" --format json >"$TMPD/urlAA.out"
+eq "the same long URL file: paired" 1 "$(jq_py "$TMPD/urlAA.out" 'len(r["pairs"])')"
+
+# Issue 10 item 6: reports from different hosts or builds.
+python3 - "$B" "$TMPD/new.json" "$TMPD/otherhost.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[2]))
+d["host"]["hostname"] = "elsewhere"
+d["host"]["cpu_model"] = "Other CPU 4-core"
+d["host"]["limits"]["effective_cpus"] = 4
+d["tool"]["commit"] = "0123abc"
+json.dump(d, open(sys.argv[3], "w"))
+PY
+"$PB" compare "$B" "$TMPD/new.json" --format json >"$TMPD/samehost.out"
+eq "same host and build: no differences" "[]" "$(jq_py "$TMPD/samehost.out" 'r["host_differences"]')"
+"$PB" compare "$B" "$TMPD/otherhost.json" --format json >"$TMPD/otherhost.out" 2>"$TMPD/otherhost.err"
+eq "different hosts: every difference in the JSON" "host.hostname host.cpu_model host.limits.effective_cpus tool.commit" \
+    "$(jq_py "$TMPD/otherhost.out" '" ".join(d["field"] for d in r["host_differences"])')"
+eq "different hosts: both values" True "$(jq_py "$TMPD/otherhost.out" '[(d["base"], d["new"]) for d in r["host_differences"]][2] == (8, 4)')"
+case $(cat "$TMPD/otherhost.err") in "parbench: compare: warning: "*host.hostname*tool.commit*) _record PASS "different hosts: one warning line on stderr" ;;
+    *) _record FAIL "different hosts: one warning line on stderr" "$(cat "$TMPD/otherhost.err")" ;; esac
+txt=$("$PB" compare "$B" "$TMPD/otherhost.json" 2>/dev/null)
+case $txt in *"different hosts or builds"*"host.cpu_model: Synthetic CPU 8-core -> Other CPU 4-core"*) _record PASS "different hosts: listed in the text" ;;
+    *) _record FAIL "different hosts: listed in the text" "$txt" ;; esac
+out=$("$PB" compare "$B" "$TMPD/otherhost.json" --fail-on-regression 2>"$TMPD/err"); rc=$?
+eq "different hosts: --fail-on-regression refuses (exit 2, one line, nothing written)" "2 1 0" \
+    "$rc $(wc -l <"$TMPD/err") ${#out}"
+case $(cat "$TMPD/err") in "parbench: compare: "*--allow-different-hosts*) _record PASS "refusal names --allow-different-hosts" ;;
+    *) _record FAIL "refusal names --allow-different-hosts" "$(cat "$TMPD/err")" ;; esac
+expect_exit 1 "--allow-different-hosts: the gate judges (2x slower fails)" "$PB" compare "$B" "$TMPD/otherhost.json" --fail-on-regression --allow-different-hosts
+"$PB" compare "$TMPD/otherhost.json" --baseline runner=fork --format json >"$TMPD/blhost.out" 2>"$TMPD/blhost.err"
+eq "baseline mode: one report, no host differences" "[] 0" "$(jq_py "$TMPD/blhost.out" 'r["host_differences"]') $(wc -c <"$TMPD/blhost.err")"
+
 # One report against a baseline configuration: speedups.
 M=$TMPD/matrix.json
 "$PB" compare "$M" --baseline runner=single --format json >"$TMPD/bl.out"
@@ -107,6 +176,9 @@ bad "unknown option" "$B" "$B" --frob
 bad "bad format" "$B" "$B" --format csv
 bad "bad threshold" "$B" "$B" --threshold lots
 bad "negative threshold" "$B" "$B" --threshold -5%
+bad "hexadecimal threshold" "$B" "$B" --threshold 0x10
+bad "exponent threshold" "$B" "$B" --threshold 1e1%
+bad "threshold above 1000%" "$B" "$B" --threshold 1001
 bad "--baseline without =" "$M" --baseline single
 bad "--baseline value absent" "$M" --baseline runner=gpu
 bad "--baseline with two reports" "$B" "$B" --baseline runner=single

@@ -13,12 +13,12 @@ kill_a_worker() {
     pb=$!
     local victim=""
     for _ in $(seq 100); do
-        victim=$(pgrep -P "$pb" | head -1)
+        victim=$(run_workers "$pb" | head -1)
         [ -n "$victim" ] && break
         sleep 0.05
     done
     sleep 0.3
-    workers=$(pgrep -P "$pb" | tr '\n' ' ')
+    workers=$(run_workers "$pb" | tr '\n' ' ')
     [ -n "$victim" ] && kill -9 "$victim"
     wait "$pb"; rc=$?
 }

@@ -94,3 +94,28 @@ ok "resume" "$PB" matrix "$TMPD/long.json" --output "$long" --resume --quiet
 eq "resumed matrix has all 8 cells once" "[0, 1, 2, 3, 4, 5, 6, 7]" "$(jq_py "$long" 'sorted(x["cell"]["index"] for x in r["runs"])')"
 eq "resume kept the finished cells as they were" "$first" "$(jq_py "$long" 'r["runs"][0]["repetitions"][0]["wall_s"]')"
 ok "no temporary files left" test -z "$(ls "$TMPD" | grep '\.tmp\.')"
+
+# Issue 10 item 5: cell keys are whole.  Two cells whose only difference
+# (the URL file) lies past 1024 characters of the key were once one cell
+# (keys cut at 1024 bytes; values cut at 96): --dry-run shows two, and
+# --resume from a report holding the first runs the second only.
+P=$TMPD
+for _ in 1 2 3 4 5; do P=$P/$(printf 'd%.0s' $(seq 220)); done
+mkdir -p "$P"
+echo "http://127.0.0.1:1/a" >"$P/a.txt" # nothing listens: a quick failure
+echo "http://127.0.0.1:1/b" >"$P/b.txt"
+printf '{"defaults": {"repeat": 1, "warmup": 0, "workload": "url", "timeout": "2s"},
+ "grid": {"urls": ["%s", "%s"]}}\n' "$P/a.txt" "$P/b.txt" >"$TMPD/longkey.json"
+"$PB" matrix "$TMPD/longkey.json" --dry-run >"$TMPD/longkey.dry" 2>&1
+eq "keys differing after 1024 characters: two cells" "2 cells" "$(grep -o '^[0-9]* cells' "$TMPD/longkey.dry")"
+key1=$(sed -n 's/^ *1  .*\] //p' "$TMPD/longkey.dry")
+eq "cell key is whole" True "$(python3 -c 'import sys; k=sys.argv[1]; print(len(k) > 1100 and k.endswith("/a.txt"))' "$key1")"
+python3 - "$TMPD/longkey-out.json" "$key1" <<'PY'
+import json, sys
+run = {"workload": "url", "runner": "single", "workers": 1, "tasks": 1, "status": "ok",
+       "repetitions": [], "cell": {"index": 0, "experiment": "", "key": sys.argv[2]}}
+json.dump({"schema": "parbench.report/1", "runs": [run]}, open(sys.argv[1], "w"))
+PY
+"$PB" matrix "$TMPD/longkey.json" --output "$TMPD/longkey-out.json" --resume --quiet >/dev/null 2>&1
+eq "--resume runs only the cell the report lacks" "[0, 1]" "$(jq_py "$TMPD/longkey-out.json" '[x["cell"]["index"] for x in r["runs"]]')"
+eq "--resume: the new run is the second cell's" True "$(jq_py "$TMPD/longkey-out.json" 'r["runs"][1]["params"]["urls"].endswith("/b.txt") and r["runs"][1]["cell"]["key"].endswith("/b.txt")')"

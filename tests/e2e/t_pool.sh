@@ -77,7 +77,7 @@ out="$TMPD/dead.json"
 pb=$!
 victim=""
 for _ in $(seq 100); do
-    victim=$(pgrep -P "$pb" | head -1)
+    victim=$(run_workers "$pb" | head -1)
     [ -n "$victim" ] && break
     sleep 0.05
 done
@@ -88,7 +88,7 @@ eq "persistent pool, worker killed: exit 1" 1 "$rc"
 eq "persistent pool, worker killed: status failed, worker named" True \
    "$(jq_py "$out" '(lambda run: run["status"] == "failed" and "pid '"$victim"'" in run["error"]
                       and "signal 9" in run["error"])(r["runs"][0])')"
-eq "persistent pool, worker killed: no worker left" "" "$(pgrep -P "$pb" 2>/dev/null)"
+eq "persistent pool, worker killed: no worker left" "" "$(run_workers "$pb" 2>/dev/null)"
 
 expect_exit 2 "--pool: unknown mode" "$PB" run --pool forever --output "$TMPD/x.json"
 [ -e "$TMPD/x.json" ] && _record FAIL "--pool bad mode writes nothing" || _record PASS "--pool bad mode writes nothing"

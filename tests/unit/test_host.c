@@ -16,6 +16,7 @@
 
 #include "bench/cgroup.h"
 #include "bench/host.h"
+#include "bench/limits.h"
 
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
@@ -60,6 +61,53 @@ static void teardown(void)
 {
     nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+/* The run's OOM verdict comes from the kernel's counters: oom_kill when
+ * the kernel has it (0 is a real 0: an outside SIGKILL is no OOM), and
+ * only without it the fallback rule, failcnt > 0 with the peak at the
+ * limit.  A fake v1 memory cgroup directory stands in for the run's. */
+START_TEST(oom_counters_v1)
+{
+    struct limit_state st;
+    memset(&st, 0, sizeof st);
+    st.cgroup_version = 1;
+    snprintf(st.mem_dir, sizeof st.mem_dir, "%s/mem", tmp);
+    put("mem/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+    put("mem/memory.limit_in_bytes", "268435456\n");
+    put("mem/memory.max_usage_in_bytes", "1048576\n");
+    put("mem/memory.failcnt", "0\n");
+    ck_assert_int_eq(limits_oom_kills(&st), 0);
+    ck_assert_int_eq(limits_memory_limit_hit(&st), 0);
+    put("mem/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+    ck_assert_int_eq(limits_oom_kills(&st), 2);
+    /* An older kernel: no oom_kill line, so no count at all. */
+    put("mem/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
+    ck_assert_int_eq(limits_oom_kills(&st), -1);
+    put("mem/memory.failcnt", "5\n");
+    ck_assert_int_eq(limits_memory_limit_hit(&st), 0); /* peak far below */
+    put("mem/memory.max_usage_in_bytes", "268435456\n");
+    ck_assert_int_eq(limits_memory_limit_hit(&st), 1);
+    put("mem/memory.failcnt", "0\n");
+    ck_assert_int_eq(limits_memory_limit_hit(&st), 0);
+}
+END_TEST
+
+START_TEST(oom_counters_v2)
+{
+    struct limit_state st;
+    memset(&st, 0, sizeof st);
+    st.cgroup_version = 2;
+    snprintf(st.mem_dir, sizeof st.mem_dir, "%s/v2", tmp);
+    put("v2/memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+    ck_assert_int_eq(limits_oom_kills(&st), 0);
+    ck_assert_int_eq(limits_memory_limit_hit(&st), 0);
+    put("v2/memory.events", "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n");
+    ck_assert_int_eq(limits_oom_kills(&st), 1);
+    ck_assert_int_eq(limits_memory_limit_hit(&st), 1);
+    st.cgroup_version = 0; /* no memory cgroup: nothing is known */
+    ck_assert_int_eq(limits_oom_kills(&st), -1);
+}
+END_TEST
 
 /* Detect with a fixed amount of RAM so the ">= RAM is none" rule is
  * deterministic. */
@@ -637,6 +685,8 @@ static Suite *host_suite(void)
     Suite *s = suite_create("host");
     TCase *cg = tcase_create("cgroup");
     tcase_add_checked_fixture(cg, setup, teardown);
+    tcase_add_test(cg, oom_counters_v1);
+    tcase_add_test(cg, oom_counters_v2);
     tcase_add_test(cg, v2_leaf_limits);
     tcase_add_test(cg, v2_ancestor_tighter);
     tcase_add_test(cg, v2_max_is_none);

@@ -117,16 +117,23 @@ START_TEST(test_pipeline_pairs_exact)
             ck_assert_ptr_nonnull(ws);
             for (size_t o = 0; o < 2; o++)
                 for (int mode = 0; mode < 2; mode++) {
+                    /* the reference all in baseline code */
+                    int old = img_simd_limit(IMG_SIMD_BASELINE);
+                    ws->pair_min = SIZE_MAX;
                     unfused(in, ref, w, h, &kr, mode, offs[o], ws);
-                    for (int pairs = 0; pairs < 2; pairs++) {
-                        ws->pair_min = pairs ? 0 : SIZE_MAX;
-                        img_pipeline(in, got, w, h, &kr,
-                                     (enum blur_mode)mode, offs[o], ws);
-                        EXPECT(memcmp(ref, got, n) == 0,
-                               "%dx%d c=%u offset %d mode %d pairs %d: "
-                               "fused differs from unfused", w, h, cs[ci],
-                               offs[o], mode, pairs);
-                    }
+                    for (int lv = IMG_SIMD_BASELINE; lv <= IMG_SIMD_VBMI;
+                         lv++)
+                        for (int pairs = 0; pairs < 2; pairs++) {
+                            img_simd_limit(lv);
+                            ws->pair_min = pairs ? 0 : SIZE_MAX;
+                            img_pipeline(in, got, w, h, &kr,
+                                         (enum blur_mode)mode, offs[o], ws);
+                            EXPECT(memcmp(ref, got, n) == 0,
+                                   "%dx%d c=%u offset %d mode %d pairs %d "
+                                   "level %d: fused differs from unfused",
+                                   w, h, cs[ci], offs[o], mode, pairs, lv);
+                        }
+                    img_simd_limit(old);
                 }
             img_blur_separable(in, got, w, h, &kr, ws, NULL);
             img_blur_direct(in, dir, w, h, &kr);
@@ -166,6 +173,35 @@ START_TEST(test_pipeline_pairs_default)
 }
 END_TEST
 
+/* The table applied by every SIMD level (AVX-512 VBMI where the CPU has
+ * it) gives the bytes of the scalar code, at every length and offset. */
+START_TEST(test_lut_levels)
+{
+    uint8_t lut[3][256];
+    fill_random(&lut[0][0], sizeof lut, 5);
+    size_t cap = 3 * 1000 + 7;
+    uint8_t *src = xmalloc(cap), *ref = xmalloc(cap), *got = xmalloc(cap);
+    fill_random(src, cap, 6);
+    for (size_t npix = 0; npix <= 1000; npix += npix < 70 ? 1 : 37)
+        for (size_t off = 0; off < 3; off++) {
+            size_t n = 3 * npix;
+            int old = img_simd_limit(IMG_SIMD_BASELINE);
+            memcpy(ref, src + off, n);
+            img_apply_lut(ref, npix, (const uint8_t(*)[256])lut);
+            img_simd_limit(IMG_SIMD_VBMI);
+            memcpy(got, src + off, n);
+            img_apply_lut(got, npix, (const uint8_t(*)[256])lut);
+            img_simd_limit(old);
+            EXPECT(memcmp(ref, got, n) == 0,
+                   "%zu pixels at offset %zu: tables differ (%s)", npix, off,
+                   img_code_path());
+        }
+    free(src);
+    free(ref);
+    free(got);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("image_pairs");
@@ -175,6 +211,7 @@ int main(void)
     tcase_add_test(tc, test_pair_lut);
     tcase_add_test(tc, test_pipeline_pairs_exact);
     tcase_add_test(tc, test_pipeline_pairs_default);
+    tcase_add_test(tc, test_lut_levels);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench/mannwhitney.h"
 
@@ -176,6 +177,144 @@ START_TEST(hodges_lehmann_ties)
 }
 END_TEST
 
+/* A fixed pseudo-random sequence (xorshift64*), so failures repeat. */
+static unsigned long long rng_state = 88172645463325252ULL;
+static double rnd(void)
+{
+    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25,
+        rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* Sample i of a test: continuous log-normal-ish times, or few distinct
+ * values (heavy ties), or a mix of both. */
+static void fill(double *v, size_t n, int kind, double shift)
+{
+    for (size_t i = 0; i < n; i++) {
+        double t = log(0.5 + rnd()) + shift;
+        v[i] = kind == 0 ? t : kind == 1 ? floor(rnd() * 4) + shift
+                         : (rnd() < 0.5 ? round(t * 8) / 8 : t);
+    }
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* All m*n differences y[j] - x[i], sorted: the O(mn) reference. */
+static double *brute_diffs(const double *x, size_t m, const double *y, size_t n)
+{
+    double *d = malloc(m * n * sizeof *d);
+    ck_assert_ptr_nonnull(d);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            d[i * n + j] = y[j] - x[i];
+    qsort(d, m * n, sizeof *d, cmp_dbl);
+    return d;
+}
+
+static const struct { size_t m, n; } sizes[] = {
+    {1, 1}, {1, 9}, {9, 1}, {2, 3}, {5, 5}, {7, 13}, {20, 20}, {49, 50},
+    {60, 45}, {200, 300}, {1000, 37}, {37, 1000}, {500, 700},
+};
+
+/* Samples of sizes[t] of one kind, y shifted; sorted if asked. */
+struct sample {
+    size_t m, n, K;
+    double *x, *y, *d; /* d: all differences, sorted (brute_diffs) */
+};
+static struct sample make_sample(size_t t, int kind, double shift, int sort)
+{
+    struct sample a = {sizes[t].m, sizes[t].n, sizes[t].m * sizes[t].n, NULL,
+                       NULL, NULL};
+    a.x = malloc(a.m * sizeof *a.x), a.y = malloc(a.n * sizeof *a.y);
+    ck_assert(a.x && a.y);
+    fill(a.x, a.m, kind, 0), fill(a.y, a.n, kind, shift);
+    if (sort)
+        qsort(a.x, a.m, sizeof *a.x, cmp_dbl), qsort(a.y, a.n, sizeof *a.y, cmp_dbl);
+    a.d = brute_diffs(a.x, a.m, a.y, a.n);
+    return a;
+}
+
+/* Every k for small sizes, 40 spread over 1..mn for larger ones: the
+ * selection returns exactly the element the full sort puts at k - 1. */
+START_TEST(diff_kth_vs_brute_force)
+{
+    for (size_t t = 0; t < NELEM(sizes); t++)
+        for (int kind = 0; kind < 3; kind++) {
+            struct sample a = make_sample(t, kind, 0.3 * (double)kind, 1);
+            size_t m = a.m, n = a.n, K = a.K;
+            double *x = a.x, *y = a.y, *d = a.d, got;
+            size_t step = K <= 2500 ? 1 : K / 40;
+            for (size_t k = 1; k <= K; k += step) {
+                ck_assert_int_eq(mw_diff_kth(x, m, y, n, k, &got), 0);
+                ck_assert_msg(got == d[k - 1], "m=%zu n=%zu kind=%d k=%zu: "
+                              "%.17g, sort says %.17g", m, n, kind, k, got,
+                              d[k - 1]);
+            }
+            ck_assert_int_eq(mw_diff_kth(x, m, y, n, K, &got), 0);
+            ck_assert(got == d[K - 1]);
+            ck_assert_int_ne(mw_diff_kth(x, m, y, n, 0, &got), 0);
+            ck_assert_int_ne(mw_diff_kth(x, m, y, n, K + 1, &got), 0);
+            free(x), free(y), free(d);
+        }
+}
+END_TEST
+
+/* mw_hodges_lehmann on unsorted samples against the full sort: the median
+ * of the differences, and an interval [d(k), d(K+1-k)] for one k; and U
+ * from ranks against the count over all pairs. */
+START_TEST(hodges_lehmann_and_u_vs_brute_force)
+{
+    for (size_t t = 0; t < NELEM(sizes); t++)
+        for (int kind = 0; kind < 3; kind++) {
+            struct sample a = make_sample(t, kind, 0.05 * (double)kind, 0);
+            size_t m = a.m, n = a.n, K = a.K;
+            double *x = a.x, *y = a.y, *d = a.d;
+            struct mw_shift s;
+            ck_assert_int_eq(mw_hodges_lehmann(x, m, y, n, 0.05, &s), 0);
+            double med = K % 2 ? d[K / 2] : (d[K / 2 - 1] + d[K / 2]) / 2;
+            ck_assert_msg(s.est == med, "m=%zu n=%zu kind=%d: %.17g vs %.17g",
+                          m, n, kind, s.est, med);
+            int found = 0;
+            for (size_t k = 1; k <= (K + 1) / 2 && !found; k++)
+                found = d[k - 1] == s.lo && d[K - k] == s.hi;
+            ck_assert_msg(found, "m=%zu n=%zu kind=%d: [%g, %g] is not "
+                          "[d(k), d(K+1-k)]", m, n, kind, s.lo, s.hi);
+            double u = 0;
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < n; j++)
+                    u += x[i] > y[j] ? 1.0 : x[i] == y[j] ? 0.5 : 0.0;
+            struct mw_result r;
+            ck_assert_int_eq(mw_test(x, m, y, n, &r), 0);
+            ck_assert_msg(r.u == u, "U %g, pairs say %g", r.u, u);
+            free(x), free(y), free(d);
+        }
+}
+END_TEST
+
+/* The issue's case: 3200 repetitions a side, twice as slow, is estimated
+ * (no refusal above 10^7 pairs) as a shift of log 2 with a tight interval. */
+START_TEST(hodges_lehmann_large)
+{
+    size_t n = 3200;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++)
+        x[i] = log(1e-3 * (1 + 0.01 * rnd())),
+        y[i] = log(2e-3 * (1 + 0.01 * rnd()));
+    struct mw_shift s;
+    ck_assert_int_eq(mw_hodges_lehmann(x, n, y, n, 0.05, &s), 0);
+    ck_assert_double_eq_tol(exp(s.est), 2, 0.02);
+    ck_assert(exp(s.lo) > 1.95 && exp(s.hi) < 2.05 && s.lo <= s.est &&
+              s.est <= s.hi);
+    double inf[] = {1, INFINITY};
+    ck_assert_int_ne(mw_hodges_lehmann(inf, 2, x, 5, 0.05, &s), 0);
+    free(x), free(y);
+}
+END_TEST
+
 START_TEST(normal_distribution)
 {
     ck_assert_double_eq_tol(mw_norm_cdf(0), 0.5, 1e-15);
@@ -206,6 +345,10 @@ int main(void)
     tcase_add_test(tc, hodges_lehmann_5_5);
     tcase_add_test(tc, hodges_lehmann_ties);
     tcase_add_test(tc, normal_distribution);
+    tcase_add_test(tc, diff_kth_vs_brute_force);
+    tcase_add_test(tc, hodges_lehmann_and_u_vs_brute_force);
+    tcase_add_test(tc, hodges_lehmann_large);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Load (issue 10): 100,000 tiny tasks on each runner complete, and a
+# long-lived parbench (a matrix of four such cells) neither leaks file
+# descriptors nor grows in memory beyond the report it holds, and leaves no
+# zombie: checked from /proc between cells and after the run.  Each cell
+# runs in a child of its own, so what could leak across cells is the
+# parent's: it keeps the report (every task's record), which grows by the
+# same amount each cell; a leak would grow faster.
+. "$(dirname "$0")/lib.sh"
+
+runners=("single" "pthreads" "fork shared" "fork copy")
+command -v mpiexec >/dev/null && runners+=("mpi local")
+for rc in "${runners[@]}"; do
+    set -- $rc
+    name="${1}${2:+-$2}"
+    extra=""
+    [ "$1" != single ] && extra="\"workers\": 2,"
+    [ -n "${2:-}" ] && extra="$extra \"transfer\": \"$2\","
+    cat >"$TMPD/$name.json" <<M
+{"defaults": {"repeat": 1, "warmup": 0, "workload": "spin", "spin-iters": 1,
+              "tasks": 100000, $extra "runner": "$1"},
+ "grid": {"seed": [1, 2, 3, 4]}}
+M
+    out="$TMPD/$name-report.json"
+    "$PB" matrix "$TMPD/$name.json" --output "$out" 2>/dev/null &
+    pb=$!
+    fds=() rss=() size=() seen=0
+    # After each cell: the report holds one more run; sample the process.
+    while kill -0 "$pb" 2>/dev/null; do
+        n=$(python3 -c 'import json,sys
+try: print(len(json.load(open(sys.argv[1]))["runs"]))
+except Exception: print(0)' "$out" 2>/dev/null)
+        if [ "${n:-0}" -gt "$seen" ] && [ "$n" -lt 4 ]; then
+            seen=$n
+            # Files, not the pipe to the running cell's child.
+            fds+=("$(find /proc/$pb/fd -mindepth 1 ! -lname 'pipe:*' 2>/dev/null | wc -l)")
+            rss+=("$(awk '/^VmRSS/ {print $2}' /proc/$pb/status 2>/dev/null)")
+            size+=("$(stat -c %s "$out")")
+        fi
+        sleep 0.05
+    done
+    wait "$pb"
+    eq "$name: 4 cells of 100000 tasks, all ok" "ok ok ok ok" \
+       "$(jq_py "$out" '" ".join(x["status"] for x in r["runs"])')"
+    eq "$name: every task recorded" "400000" \
+       "$(jq_py "$out" 'sum(len(x["repetitions"][0]["tasks"]) for x in r["runs"])')"
+    if [ "${#fds[@]}" -ge 3 ]; then
+        eq "$name: no file descriptor growth between cells (${fds[*]})" "${fds[0]} ${fds[0]}" \
+           "${fds[1]} ${fds[2]}"
+        # The parent holds the report as a cJSON tree (several times its
+        # text) and, while writing it, the text too: its memory may grow
+        # with the report, within a fixed multiple of it, never beyond.
+        eq "$name: memory bounded by the report it holds (${rss[*]} kB; report ${size[*]} B)" True \
+           "$(python3 -c "
+r, s = [$(IFS=,; echo "${rss[*]}")], [$(IFS=,; echo "${size[*]}")]
+print(all(r[k] * 1024 <= r[0] * 1024 + 12 * s[k] for k in range(len(r))))")"
+    else
+        skip "$name: growth between cells" "cells too quick to sample"
+    fi
+    eq "$name: no zombie left" "" "$(ps -eo stat,ppid | awk -v p=$$ '$1 ~ /^Z/ && $2 == p')"
+done
