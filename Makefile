@@ -5,6 +5,7 @@
 #   make bench                 the reference experiments (see README)
 #   make bench-metg            METG(50%) per runner against its target
 #   make plots REPORT=r.json   charts of a report (build/plots, gnuplot)
+#   make fuzz [FUZZ_TIME=60]   libFuzzer targets of the readers (see below)
 #   make SANITIZE=address,undefined test   /   make SANITIZE=thread test
 #
 # Objects go to a directory named after the sanitizer set, so switching
@@ -58,7 +59,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 TOOL_BIN   := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))
 
-.PHONY: all clean test unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench deps plots FORCE
+.PHONY: all clean test unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench deps plots fuzz fuzz-check fuzz-build FORCE
 all: build/parbench
 
 # Relink when the flags change (e.g. SANITIZE added or removed).
@@ -115,6 +116,7 @@ e2e: build/parbench $(TOOL_BIN)
 
 test: deps build/parbench $(UNIT_BIN) $(TOOL_BIN)
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-check
 	@$(MAKE) --no-print-directory e2e
 
 # The main job: the reference experiments' matrix, charts, a table.
@@ -154,6 +156,48 @@ bench-metg: build/parbench
 # containers with 2 and 4 CPUs; reports land in results/.
 docker-bench:
 	bash docker/bench.sh
+
+# ---- fuzzing ---------------------------------------------------------------
+# libFuzzer targets, one per reader: tests/fuzz/fuzz_<name>.c, seed corpus
+# tests/fuzz/corpus/<name>/ (see tests/fuzz/fuzz.h).  They need clang and
+# its libFuzzer (Debian: clang, libclang-rt-14-dev); the project's sources
+# are compiled again with clang, ASan and UBSan into build/fuzz/ (only for
+# the targets: everything else keeps $(CC); their warnings are the main
+# build's business, the targets' own are checked here).
+#   make fuzz [FUZZ_TIME=60] [FUZZ_TARGETS="matrix urls"]
+#       each target for FUZZ_TIME seconds; inputs it finds go to
+#       build/fuzz/corpus-new/<name>/, crashes to build/fuzz/crash-<name>-*
+#   make fuzz-check
+#       each target once over its corpus (part of `make test`); SKIP when
+#       clang or libFuzzer is missing
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -pthread -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -I. -Ibuild $(PKG_CFLAGS) $(MPI_CFLAGS)
+FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC))
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -w -MMD -MP -c -o $@ $<
+build/fuzz/obj/bench/report.o: build/build_commit.h
+
+build/fuzz/libparbench.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libparbench.a
+	@echo "$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer -o $@ $< \
+	    build/fuzz/libparbench.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+fuzz fuzz-check:
+	@MAKE="$(MAKE)" FUZZ_CC="$(FUZZ_CC)" FUZZ_TIME="$(FUZZ_TIME)" \
+	 FUZZ_TARGETS="$(FUZZ_TARGETS)" WERROR="$(WERROR)" \
+	 bash tests/fuzz/run.sh $(subst fuzz-,,$@)
 
 clean:
 	rm -rf build

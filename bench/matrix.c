@@ -12,6 +12,7 @@
 
 #include "bench/config.h"
 #include "bench/matrix.h"
+#include "bench/parse.h"
 
 /* A matrix is run cell by cell, each at least a fraction of a second: more
  * cells than this is a mistake (a generated list gone wrong), and
@@ -441,6 +442,15 @@ int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
         return -ENOMEM;
     }
     text[len] = 0;
+    int rc = matrix_parse(path, text, m, err, errlen);
+    free(text);
+    return rc;
+}
+
+int matrix_parse(const char *path, const char *text, struct matrix *m,
+                 char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
     const char *end = NULL;
     m->doc = cJSON_ParseWithOpts(text, &end, 1);
     if (!m->doc) {
@@ -448,10 +458,8 @@ int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
         for (const char *p = text; end && p < end; p++)
             line += *p == '\n';
         snprintf(err, errlen, "%s: not valid JSON (near line %zu)", path, line);
-        free(text);
         return -EINVAL;
     }
-    free(text);
     int rc = -EINVAL;
     if (!cJSON_IsObject(m->doc)) {
         snprintf(err, errlen, "%s: expected a JSON object", path);
@@ -525,6 +533,7 @@ int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
     }
     return 0;
 fail:
+    pb_text_oneline(err); /* keys and values echoed may hold anything */
     matrix_free(m);
     return rc ? rc : -EINVAL;
 }

@@ -59,5 +59,9 @@ struct matrix {
 
 /* Parse and expand; every error names the key at fault (-EINVAL). */
 int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen);
+/* The same from a NUL-terminated text (matrix_load's reader and the fuzz
+ * target tests/fuzz/fuzz_matrix.c); path only names it in messages. */
+int matrix_parse(const char *path, const char *text, struct matrix *m,
+                 char *err, size_t errlen);
 void matrix_free(struct matrix *m);
 #endif

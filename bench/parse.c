@@ -30,7 +30,9 @@ static const struct unit time_units[] = {
 };
 
 /* Parse digits[.digits] into an exact mantissa / 10^scale; rest points past
- * the number.  Returns -1 when there is no number. */
+ * the number.  Returns -1 when there is no number: digits are needed on
+ * both sides of a '.' ("5." or ".5" read as 5 and 0.5 once, so "5.x" was a
+ * whole number and "5.MB" a size). */
 static int parse_decimal(const char *s, uint64_t *mant, int *scale,
                          const char **rest)
 {
@@ -43,6 +45,8 @@ static int parse_decimal(const char *s, uint64_t *mant, int *scale,
         m = m * 10 + (uint64_t)(*p - '0');
     }
     if (*p == '.') {
+        if (!digits || !isdigit((unsigned char)p[1]))
+            return -1;
         p++;
         for (; isdigit((unsigned char)*p); p++, digits++, sc++) {
             if (m > (UINT64_MAX - 9) / 10 || sc > 9)
@@ -219,4 +223,11 @@ void pb_format_size(uint64_t b, char *buf, size_t n)
         }
     }
     snprintf(buf, n, "%" PRIu64 "B", b);
+}
+
+void pb_text_oneline(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
 }

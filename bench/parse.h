@@ -21,4 +21,8 @@ int pb_parse_number(const char *s, double min, double max, double *out,
                     char *err, size_t errlen);
 /* Format bytes as "100MB" / "64KiB" when exact, else plain bytes. */
 void pb_format_size(uint64_t bytes, char *buf, size_t n);
+/* Control characters (newlines, tabs, ESC...) in a message to '?', in
+ * place: a reason that echoes a file's text stays one line and cannot
+ * drive the terminal. */
+void pb_text_oneline(char *s);
 #endif

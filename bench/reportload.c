@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    pb_text_oneline(err); /* a schema, a path may hold anything */
     return -EINVAL;
 }
 
@@ -126,10 +128,14 @@ static int check_run(const char *path, int i, const cJSON *run, char *err,
         if (!rl_str(run, strs[k]))
             return fail(err, errlen, "%s: runs[%d]: missing or invalid '%s'",
                         path, i, strs[k]);
-    for (size_t k = 0; k < 2; k++)
-        if (!(rl_num(run, nums[k]) >= 1))
+    /* Whole numbers an int holds: the commands cast them (1e309 reads
+     * as infinity, and a cast of that is undefined). */
+    for (size_t k = 0; k < 2; k++) {
+        double v = rl_num(run, nums[k]);
+        if (!(v >= 1 && v <= INT32_MAX && v == floor(v)))
             return fail(err, errlen, "%s: runs[%d]: missing or invalid '%s'",
                         path, i, nums[k]);
+    }
     const cJSON *reps = rl_get(run, "repetitions");
     if (!cJSON_IsArray(reps))
         return fail(err, errlen, "%s: runs[%d]: missing 'repetitions' array",
@@ -138,7 +144,8 @@ static int check_run(const char *path, int i, const cJSON *run, char *err,
     const cJSON *rep;
     cJSON_ArrayForEach(rep, reps) {
         const cJSON *w = rl_get(rep, "wall_s");
-        if (!cJSON_IsObject(rep) || !cJSON_IsNumber(w) || w->valuedouble < 0)
+        if (!cJSON_IsObject(rep) || !cJSON_IsNumber(w) ||
+            !(w->valuedouble >= 0 && isfinite(w->valuedouble)))
             return fail(err, errlen, "%s: runs[%d].repetitions[%d]: missing "
                         "or invalid 'wall_s'", path, i, k);
         k++;
@@ -182,6 +189,16 @@ int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen)
     char *text = read_all(path, &len, err, errlen);
     if (!text)
         return -EIO;
+    int rc = rl_parse(path, text, len, r, err, errlen);
+    free(text);
+    return rc;
+}
+
+int rl_parse(const char *path, const char *text, size_t len,
+             struct rl_report *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
     const char *end = NULL;
     r->doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
     if (!r->doc) {
@@ -190,14 +207,12 @@ int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen)
         while (off < len && strchr(" \t\r\n", text[off]) && off + 1 < len)
             off++;
         int truncated = !len || off >= len - 1 || unclosed(text, len);
-        free(text);
         if (!len)
             return fail(err, errlen, "%s: empty file, not a report", path);
         return fail(err, errlen, "%s: %s (byte %zu of %zu)", path,
                     truncated ? "truncated JSON, not a complete report"
                               : "not valid JSON", off, len);
     }
-    free(text);
     const char *schema = rl_str(r->doc, "schema");
     int rc = 0;
     if (!cJSON_IsObject(r->doc) || !schema)

@@ -26,6 +26,11 @@ struct rl_report {
 
 /* Load and check path.  err gets a one-line reason naming the file. */
 int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen);
+/* The same from memory: text[len] must be 0 (rl_load's reader and the
+ * fuzz target tests/fuzz/fuzz_report.c both come this way).  r->path is
+ * path, which must outlive r. */
+int rl_parse(const char *path, const char *text, size_t len,
+             struct rl_report *r, char *err, size_t errlen);
 void rl_free(struct rl_report *r);
 
 /* Lookups that tolerate anything: NULL / NaN when missing or mistyped.

@@ -89,6 +89,15 @@ int url_list_load(const char *path, char ***urls, size_t *n, char *err,
         snprintf(err, errlen, "--urls %s: %s", path, strerror(e));
         return -e;
     }
+    int rc = url_list_read(f, path, urls, n, err, errlen);
+    fclose(f);
+    return rc;
+}
+
+int url_list_read(FILE *f, const char *path, char ***urls, size_t *n,
+                  char *err, size_t errlen)
+{
+    *urls = NULL, *n = 0;
     char *line = NULL, **list = NULL;
     size_t cap = 0, cnt = 0, lcap = 0, lineno = 0;
     ssize_t len;
@@ -110,6 +119,11 @@ int url_list_load(const char *path, char ***urls, size_t *n, char *err,
                 snprintf(why, sizeof why, "contains a NUL byte");
             snprintf(err, errlen, "--urls %s line %zu: '%.60s' is not a "
                      "usable URL: %s", path, lineno, s, why);
+            /* The line may hold control bytes: keep the reason one line
+             * that cannot drive a terminal (bench's pb_text_oneline). */
+            for (char *c = err; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                    *c = '?';
             rc = -EINVAL;
             break;
         }
@@ -139,7 +153,6 @@ int url_list_load(const char *path, char ***urls, size_t *n, char *err,
         rc = -EINVAL;
     }
     free(line);
-    fclose(f);
     if (rc) {
         free_list(list, cnt);
         return rc;

@@ -24,6 +24,7 @@
 #ifndef PB_URL_H
 #define PB_URL_H
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kernels/workload.h"
 
@@ -33,6 +34,10 @@ extern const struct workload_ops wl_url;
  * each and the array).  0, or -errno with a one-line reason in err. */
 int url_list_load(const char *path, char ***urls, size_t *n, char *err,
                   size_t errlen);
+/* The same from an open stream (url_list_load's reader and the fuzz
+ * target tests/fuzz/fuzz_urls.c); path names it in messages. */
+int url_list_read(FILE *f, const char *path, char ***urls, size_t *n,
+                  char *err, size_t errlen);
 /* 0 when s is an absolute http or https URL libcurl can parse, else
  * -EINVAL with why in err. */
 int url_check(const char *s, char *err, size_t errlen);

@@ -14,7 +14,8 @@ pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubuni
       libcurl4-openssl-dev libmicrohttpd-dev mpich libmpich-dev gnuplot-nox
       python3 procps"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs iproute2 docker-compose openssh-server openssh-client"
+    pkgs="$pkgs iproute2 docker-compose openssh-server openssh-client
+          clang libclang-rt-14-dev"
 fi
 if [ "${1:-}" = "--bench" ]; then
     pkgs="python3-opencv python3-numpy"

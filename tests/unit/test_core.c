@@ -59,6 +59,9 @@ START_TEST(sizes)
     size_bad("99999999999999999999");
     size_bad("10000000TB"); /* past INT64_MAX */
     size_bad("1..5MB");
+    size_bad("5.MB");   /* digits on both sides of a '.' */
+    size_bad(".5KB");
+    size_bad("1.5.5MB");
 }
 END_TEST
 
@@ -97,6 +100,7 @@ START_TEST(integers)
     ck_assert_int_ne(pb_parse_uint("-3", 0, 100, &u, err, sizeof err), 0);
     ck_assert_int_ne(pb_parse_uint("3.5", 0, 100, &u, err, sizeof err), 0);
     ck_assert_int_ne(pb_parse_uint("3x", 0, 100, &u, err, sizeof err), 0);
+    ck_assert_int_ne(pb_parse_uint("5.", 0, 100, &u, err, sizeof err), 0);
     ck_assert_int_eq(pb_parse_int("-30", -255, 255, &i, err, sizeof err), 0);
     ck_assert_int_eq(i, -30);
     ck_assert_int_eq(pb_parse_int("+7", -255, 255, &i, err, sizeof err), 0);
