@@ -21,7 +21,11 @@
  * from the workers that compute (a machine may have as many CPUs as
  * workers).  The cost is a reaction time of at most WAIT_MAX_NS.
  */
+#include <linux/futex.h>
 #include <math.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -180,6 +184,20 @@ void mpi_worker_loop(struct rank *r)
     }
 }
 
+/* Shared (not FUTEX_PRIVATE) futexes: the word lives in memory that other
+ * processes map. */
+void mpi_futex_wait(_Atomic uint32_t *word, uint32_t val, double timeout_s)
+{
+    struct timespec ts = {(time_t)timeout_s,
+                          (long)((timeout_s - (double)(time_t)timeout_s) * 1e9)};
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+void mpi_futex_wake(_Atomic uint32_t *word)
+{
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
 void mpi_task_progress(struct rank *r, size_t i)
 {
     struct rank_watch *w = r->watch;
@@ -219,6 +237,12 @@ double mpi_head_collect(struct head *h)
     struct rank *r = h->r;
     struct done_rec *buf = NULL;
     size_t cap = 0;
+    /* On one node the head sleeps in the kernel until the last worker has
+     * finished (it says so before sending its records); the records are
+     * then there to take.  The timeout only bounds a missed wake-up. */
+    if (r->sync)
+        for (uint32_t v; (v = atomic_load(&r->sync->finished)) < r->nworkers;)
+            mpi_futex_wait(&r->sync->finished, v, 0.05);
     for (unsigned got = 0; got < r->nworkers; got++) {
         MPI_Status st;
         probe_wait(MPI_ANY_SOURCE, TAG_COUNT, &st);
@@ -280,6 +304,8 @@ void mpi_worker_local(struct rank *r)
             run_kept(r, (size_t)i, &k);
     }
     uint64_t n = k;
+    if (r->sync && atomic_fetch_add(&r->sync->finished, 1) + 1 == r->nworkers)
+        mpi_futex_wake(&r->sync->finished);
     MPI_Send(&n, 1, MPI_UINT64_T, 0, TAG_COUNT, COMM);
     mpi_send_bytes(r->done, k * sizeof *r->done, 0, TAG_RESULTS);
 }

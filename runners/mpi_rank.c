@@ -368,14 +368,34 @@ int mpi_rank_main(int argc, char **argv)
     memcpy(r->info.host, r->host, sizeof r->host);
     if (r->rank != 0 && res_fd >= 0)
         close(res_fd), res_fd = -1;
-    /* The node's workers, for place_shared (collective: every rank). */
+    /* The node's workers, for place_shared, and when every rank is on
+     * one node the futex page (collective: every rank). */
     MPI_Comm wnode = MPI_COMM_NULL;
-    if (parsed == 0 && r->size > 1 && r->job.transfer == TRANSFER_LOCAL &&
-        r->job.schedule == SCHED_DYNAMIC) {
+    if (parsed == 0 && r->size > 1 && r->job.transfer == TRANSFER_LOCAL) {
         MPI_Comm node;
         MPI_Comm_split_type(COMM, MPI_COMM_TYPE_SHARED, r->rank,
                             MPI_INFO_NULL, &node);
-        MPI_Comm_split(node, r->rank > 0 ? 0 : MPI_UNDEFINED, r->rank, &wnode);
+        int nsize;
+        MPI_Comm_size(node, &nsize);
+        if (nsize == r->size) {
+            MPI_Win win;
+            char *base = NULL;
+            MPI_Aint got;
+            int unit;
+            MPI_Win_allocate_shared(r->rank == 0 ? 64 : 0, 1, MPI_INFO_NULL,
+                                    node, &base, &win);
+            MPI_Win_shared_query(win, 0, &got, &unit, &base);
+            r->sync = (struct node_sync *)(void *)base;
+            if (r->rank == 0) {
+                atomic_init(&r->sync->go_gen, 0);
+                atomic_init(&r->sync->finished, 0);
+            }
+            runner_prefault(base, 64, 0);
+            /* (The window lives until the process ends, as place_shared's.) */
+        }
+        if (r->job.schedule == SCHED_DYNAMIC)
+            MPI_Comm_split(node, r->rank > 0 ? 0 : MPI_UNDEFINED, r->rank,
+                           &wnode);
     }
     if (parsed != 0)
         fail(r, "bad job options: %s", err);
@@ -436,16 +456,32 @@ int mpi_rank_main(int argc, char **argv)
     /* One timed region per repetition, all on these same ranks: one with
      * --pool per-repetition, the warm-up and every measured one with
      * persistent.  "go" carries the head's clock each time. */
+    /* With the futex page (every rank on one node, local data) "go" is
+     * broadcast once, to say how the job runs; each repetition then starts
+     * with a futex wake-up, and the workers wait for it in the kernel. */
+    int futex_go = 0;
     for (unsigned rep = 0; rep < r->job.reps; rep++) {
-        if (r->rank == 0)
-            go.t0 = r->t0 = pb_now();
-        MPI_Ibcast(&go, sizeof go, MPI_BYTE, 0, COMM, &req);
-        mpi_wait(&req, NULL);
-        if (!go.go)
-            break;
-        r->handout = (enum handout)go.handout;
+        if (!futex_go) {
+            if (r->rank == 0)
+                go.t0 = r->t0 = pb_now();
+            MPI_Ibcast(&go, sizeof go, MPI_BYTE, 0, COMM, &req);
+            mpi_wait(&req, NULL);
+            if (!go.go)
+                break;
+            r->handout = (enum handout)go.handout;
+            futex_go = r->sync && r->handout != HANDOUT_MESSAGES;
+        }
         r->rep = rep;
-        if (r->rank != 0) {
+        if (futex_go && r->rank == 0) {
+            atomic_store(&r->sync->finished, 0);
+            r->sync->t0 = r->t0 = pb_now();
+            atomic_store(&r->sync->go_gen, rep + 1);
+            mpi_futex_wake(&r->sync->go_gen);
+        } else if (futex_go) {
+            for (uint32_t v; (v = atomic_load(&r->sync->go_gen)) < rep + 1;)
+                mpi_futex_wait(&r->sync->go_gen, v, 0.05);
+            r->t0 = r->sync->t0;
+        } else if (r->rank != 0) {
             /* CLOCK_MONOTONIC is shared by a host's processes: there the
              * head's start is exact.  Elsewhere, when "go" arrived. */
             r->t0 = strcmp(go.host, r->host) == 0 ? go.t0 : pb_now();

@@ -67,6 +67,18 @@ struct rank_watch {
     _Atomic int64_t start_ns; /* pb_now() in ns when it started */
 };
 
+/* When every rank runs on one node: a page of MPI shared memory through
+ * which the head starts each repetition and learns that the workers are
+ * done, with futexes -- the head and idle workers block in the kernel
+ * instead of polling MPI, so they take no CPU from the workers computing
+ * and wake within microseconds. */
+struct node_sync {
+    _Atomic uint32_t go_gen;   /* repetitions started; workers wait on it */
+    _Atomic uint32_t finished; /* workers done with this repetition; the
+                                  head waits on it */
+    double t0;                 /* the head's clock at "go" (shared clock) */
+};
+
 /* One rank's state (the head's too). */
 struct rank {
     int rank, size;
@@ -84,6 +96,8 @@ struct rank {
     void *ctx;
     _Atomic uint64_t *counter; /* dynamic local: the node's next task */
     struct rank_watch *watch;  /* shared with the watcher, or NULL */
+    struct node_sync *sync;    /* every rank on one node: futex signalling
+                                  (NULL otherwise) */
     struct done_rec *done;     /* records kept until the end: [ndone_cap] */
     size_t ndone_cap;
     enum handout handout;      /* as the head decided */
@@ -118,6 +132,9 @@ void mpi_worker_loop(struct rank *r);
  * the head only collects every worker's records at the end. */
 double mpi_head_collect(struct head *h);
 void mpi_worker_local(struct rank *r);
+/* Futex wait while *word == val (at most timeout_s) and wake all. */
+void mpi_futex_wait(_Atomic uint32_t *word, uint32_t val, double timeout_s);
+void mpi_futex_wake(_Atomic uint32_t *word);
 /* Tell the rank's watcher that it runs task i now (SIZE_MAX: none). */
 void mpi_task_progress(struct rank *r, size_t i);
 /* The head's result lines (runners/mpi.h) for the driver. */
