@@ -291,6 +291,11 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
     p->ro.schedule = s;
     p->ro.pool = pm;
     p->ro.pool_reps = (unsigned)(c->repeat + c->warmup);
+    /* Under a CPU quota, the workers' start-up (touching every page) can
+     * spend the current CFS period's quota just before "go" and get the
+     * timed region throttled: one period's pause first (bench/limits.c
+     * sets 10 ms periods; 12 ms crosses a boundary). */
+    p->ro.settle_s = c->cpus > 0 ? 0.012 : 0;
     p->ro.hosts = c->hosts;
     p->ro.hostfile = c->hostfile;
     p->ro.launcher = c->launcher;

@@ -143,6 +143,8 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
     memset(pids, 0, p->ro.workers * sizeof *pids);
     struct driver_usage before, after;
     driver_usage_begin(&before);
+    if (pool)
+        runner_settle(&p->ro);
     int rc = pool ? p->runner->run(pool, &m)
                   : runner_run_once(p->runner, &p->w, &s->d, &p->ro, &m);
     driver_usage_end(&before, &after);

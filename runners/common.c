@@ -1,7 +1,9 @@
 /* runners/common.c: the runner table and the few steps every runner shares. */
 #include <stdatomic.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <fcntl.h>
@@ -162,6 +164,16 @@ int32_t runner_tid(void)
     return (int32_t)syscall(SYS_gettid);
 }
 
+void runner_settle(const struct run_options *o)
+{
+    if (o->settle_s > 0) {
+        struct timespec ts = {(time_t)o->settle_s,
+                              (long)((o->settle_s - (double)(time_t)o->settle_s) * 1e9)};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
+}
+
 int runner_run_once(const struct runner *r, const struct workload *w,
                     const struct task_data *d, const struct run_options *o,
                     struct run_measure *m)
@@ -169,6 +181,7 @@ int runner_run_once(const struct runner *r, const struct workload *w,
     void *pool = NULL;
     if (r->open(w, d, o, &pool, m) != 0)
         return -1;
+    runner_settle(o);
     int rc = r->run(pool, m);
     char first[sizeof m->error];
     memcpy(first, m->error, sizeof first);

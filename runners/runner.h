@@ -46,6 +46,10 @@ struct run_options {
     double task_timeout_s;   /* --task-timeout as first in force (runners
                                 whose workers cannot be watched from outside
                                 enforce it themselves: mpi); 0: none */
+    double settle_s;         /* pause between starting the workers and the
+                                timed region (a CPU quota's period, so the
+                                start-up's CPU time cannot throttle the
+                                timed region); 0: none */
     unsigned pool_reps;      /* persistent: the repetitions (warm-up and
                                 measured) the pool will run, for runners
                                 that must know in advance (mpi) */
@@ -210,6 +214,8 @@ void runner_progress(const struct task_data *d, unsigned k, size_t i);
 void runner_reset_peak(void);
 /* The calling thread's kernel id (gettid), for the report's pids. */
 int32_t runner_tid(void);
+/* Sleep o->settle_s (see run_options). */
+void runner_settle(const struct run_options *o);
 /* One-shot: open, run, close, with the errors of the first failing step. */
 int runner_run_once(const struct runner *r, const struct workload *w,
                     const struct task_data *d, const struct run_options *o,
