@@ -60,3 +60,30 @@ run_workers() {
     local c
     for c in $(pgrep -P "$1"); do pgrep -P "$c"; done
 }
+
+# The first worker process of parbench $1, waited for up to 5 s ("" if none).
+first_worker() {
+    local v="" _
+    for _ in $(seq 100); do
+        v=$(run_workers "$1" | head -1)
+        [ -n "$v" ] && break
+        sleep 0.05
+    done
+    echo "$v"
+}
+
+# The pid of MPI rank $2 (the rank itself, not the watcher that waits for
+# it) of the job started with --seed $1, waited for up to 10 s ("" if none).
+mpi_rank_pid() {
+    local seed=$1 want=$2 v="" ranks p _
+    for _ in $(seq 200); do
+        ranks=$(pgrep -f "mpi-rank .*--seed $seed ")
+        for p in $ranks; do
+            tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "PMI_RANK=$want" &&
+                grep -qw "$(ps -o ppid= -p "$p" | tr -d ' ')" <<<"$ranks" && v=$p
+        done
+        [ -n "$v" ] && break
+        sleep 0.05
+    done
+    echo "$v"
+}

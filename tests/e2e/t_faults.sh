@@ -11,12 +11,7 @@ kill_a_worker() {
     "$PB" run --quiet --repeat 1 --warmup 0 --workload spin --duration 400ms --tasks 8 \
         --runner fork --workers 2 --transfer "$1" --output "$out" 2>/dev/null &
     pb=$!
-    local victim=""
-    for _ in $(seq 100); do
-        victim=$(run_workers "$pb" | head -1)
-        [ -n "$victim" ] && break
-        sleep 0.05
-    done
+    local victim=$(first_worker "$pb")
     sleep 0.3
     workers=$(run_workers "$pb" | tr '\n' ' ')
     [ -n "$victim" ] && kill -9 "$victim"

@@ -53,12 +53,7 @@ out3="$TMPD/fail.json"
 "$PB" metg --runner fork,pthreads --workers 2 --start 2ms --min 1ms --work 300ms \
     --repeat 1 --quiet --output "$out3" 2>/dev/null &
 pb=$!
-victim=""
-for _ in $(seq 100); do
-    victim=$(run_workers "$pb" | head -1)
-    [ -n "$victim" ] && break
-    sleep 0.05
-done
+victim=$(first_worker "$pb")
 sleep 0.1
 [ -n "$victim" ] && kill -9 "$victim"
 wait "$pb"; rc=$?

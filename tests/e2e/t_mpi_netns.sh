@@ -106,16 +106,7 @@ out="$TMPD/fault.json"
 "$PB" run --quiet --repeat 1 --warmup 0 --workload spin --duration 300ms --tasks 12 \
     --seed "$seed" "${mpi[@]}" --output "$out" 2>/dev/null &
 pb=$!
-victim=""
-for _ in $(seq 200); do
-    ranks=$(pgrep -f "mpi-rank .*--seed $seed ")
-    for p in $ranks; do
-        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx PMI_RANK=2 &&
-            grep -qw "$(ps -o ppid= -p "$p" | tr -d ' ')" <<<"$ranks" && victim=$p
-    done
-    [ -n "$victim" ] && break
-    sleep 0.05
-done
+victim=$(mpi_rank_pid "$seed" 2)
 sleep 0.5
 [ -n "$victim" ] && kill -9 "$victim"
 t0=$(date +%s.%N)

@@ -75,12 +75,7 @@ out="$TMPD/dead.json"
 "$PB" run --quiet --repeat 50 --warmup 0 --workload spin --duration 20ms --tasks 8 \
     --runner fork --workers 2 --pool persistent --seed 8181 --output "$out" 2>/dev/null &
 pb=$!
-victim=""
-for _ in $(seq 100); do
-    victim=$(run_workers "$pb" | head -1)
-    [ -n "$victim" ] && break
-    sleep 0.05
-done
+victim=$(first_worker "$pb")
 sleep 0.5
 [ -n "$victim" ] && kill -9 "$victim"
 wait "$pb"; rc=$?

@@ -44,22 +44,11 @@ for c in "${cases[@]}"; do
     # Past the warm-up, inside a measured repetition; per-repetition pools
     # start new workers each time, so the victim is picked now.
     sleep 1.2
-    victim=""
-    for _ in $(seq 100); do
-        if [ "$1" = mpi ]; then
-            # the worker rank 2 itself, not its watcher (the rank's parent)
-            ranks=$(pgrep -f "mpi-rank .*--seed $seed ")
-            for p in $ranks; do
-                tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx PMI_RANK=2 &&
-                    grep -qw "$(ps -o ppid= -p "$p" | tr -d ' ')" <<<"$ranks" && victim=$p
-            done
-        else
-            child=$(pgrep -P "$pb" | head -1)
-            [ -n "$child" ] && victim=$(pgrep -P "$child" | head -1)
-        fi
-        [ -n "$victim" ] && break
-        sleep 0.02
-    done
+    if [ "$1" = mpi ]; then
+        victim=$(mpi_rank_pid "$seed" 2)
+    else
+        victim=$(first_worker "$pb")
+    fi
     all=$(pgrep -f -- "--seed $seed" | tr '\n' ' ')
     kill -STOP "$victim" 2>/dev/null
     t0=$(date +%s.%N)
