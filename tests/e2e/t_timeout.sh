@@ -96,3 +96,19 @@ eq "matrix: the stuck cell timed out, the next one ran" "timeout ok" \
    "$(jq_py "$TMPD/mx.json" '" ".join(x["status"] for x in r["runs"])')"
 
 expect_exit 2 "--task-timeout: bad value" "$PB" run --task-timeout soon --output "$TMPD/x.json"
+
+# Under limits: the run's cgroups are removed after a timeout too.
+out="$TMPD/limited.json"
+"$PB" run --workload spin --spin-iters 1000000000000 --tasks 2 --repeat 1 --warmup 0 \
+    --runner fork --workers 2 --cpus 1 --memory 256MB --task-timeout 1s --quiet \
+    --output "$out" 2>/dev/null
+eq "under --cpus/--memory: endless task: exit 1" 1 "$?"
+mech=$(jq_py "$out" 'r["runs"][0]["limits"]["mechanism"]')
+eq "under --cpus/--memory: status timeout" timeout "$(jq_py "$out" 'r["runs"][0]["status"]')"
+case $mech in
+cgroup*)
+    eq "under --cpus/--memory: the run's cgroups are gone" "" \
+       "$(jq_py "$out" '" ".join(p for p in [r["runs"][0]["limits"]["applied"].get(k) for k in ("cpu_cgroup", "memory_cgroup", "cgroup")] if p)' |
+          tr ' ' '\n' | while read -r p; do [ -n "$p" ] && [ -d "$p" ] && echo "$p"; done)" ;;
+*) skip "timeout removes the run's cgroups" "no cgroup here (mechanism $mech)" ;;
+esac
