@@ -122,7 +122,7 @@ static double time_scale(const struct plot *p, const struct chart *c)
  * when start-up adds more than 2% somewhere (else NaN: no dashed line, a
  * thread pool's microseconds would only double the lines). */
 static int write_times(const struct plot *p, FILE *f, const struct series *s,
-                       const char *x, double scale, double *ymax)
+                       const char *x, double scale, double *ymax, double *ymin)
 {
     double med[PLOT_MAXPOINTS], lo[PLOT_MAXPOINTS], hi[PLOT_MAXPOINTS],
         e2e[PLOT_MAXPOINTS];
@@ -137,6 +137,8 @@ static int write_times(const struct plot *p, FILE *f, const struct series *s,
         fprintf(f, "%g %.6g %.6g %.6g %.6g\n", rl_num(s->run[i], x),
                 med[i] * scale, lo[i] * scale, hi[i] * scale, e);
         *ymax = fmax(*ymax, fmax(hi[i] * scale, isnan(e) ? 0 : e));
+        if (lo[i] > 0)
+            *ymin = fmin(*ymin, lo[i] * scale);
     }
     fputs("\n\n", f);
     return dashed;
@@ -175,12 +177,13 @@ int plot_chart_tasks(struct plot *p, const char *wl, int memory, char *err,
         return -EIO;
     }
     double scale = time_scale(p, c), xmax = 0, ymax[3] = {0, 0, 0};
+    double ymin = INFINITY;
     int dashed = 0;
     for (size_t k = 0; k < c->ns; k++) {
         const struct series *s = &c->s[k];
         xmax = fmax(xmax, rl_num(s->run[s->n - 1], "tasks"));
         if (!memory) {
-            dashed += write_times(p, f, s, "tasks", scale, &ymax[0]);
+            dashed += write_times(p, f, s, "tasks", scale, &ymax[0], &ymin);
             continue;
         }
         fprintf(f, "\"%s\" driver worker_max total\n", s->label);
@@ -210,6 +213,12 @@ int plot_chart_tasks(struct plot *p, const char *wl, int memory, char *err,
         plotvars_num(&v, name, ymax[j] > 0 ? ymax[j] : 1);
     }
     plotvars_num(&v, "e2e", dashed > 0);
+    /* When the lines span more than 8x (a one-shot mpi job's start-up
+     * beside timed regions of milliseconds), a linear axis flattens the
+     * small ones against zero: a log axis keeps every line readable. */
+    int logy = !memory && isfinite(ymin) && ymax[0] > 8 * ymin;
+    plotvars_num(&v, "logy", logy);
+    plotvars_num(&v, "ymin1", logy ? ymin : 0);
     plotvars_str(&v, "unit", scale > 1 ? "ms" : "s");
     plotvars_str(&v, "timewhat", time_what(p));
     if (!rc)
@@ -258,13 +267,13 @@ int plot_chart_workers(struct plot *p, const char *wl, int speedup,
      * counts: a log2 axis spreads 1, 2, 4 ... 64 evenly. */
     int logx = ((p->r.cpus > 0 && maxw > p->r.cpus) || maxw / minw >= 16) &&
                minw > 0;
-    double scale = time_scale(p, c), ymax[2] = {0, 1};
+    double scale = time_scale(p, c), ymax[2] = {0, 1}, ymin = INFINITY;
     size_t from_single = 0;
     int dashed = 0;
     for (size_t k = 0; k < c->ns; k++) {
         const struct series *s = &c->s[k];
         if (!speedup) {
-            dashed += write_times(p, f, s, "workers", scale, &ymax[0]);
+            dashed += write_times(p, f, s, "workers", scale, &ymax[0], &ymin);
             continue;
         }
         double t1, lo, hi, med;

@@ -10,7 +10,21 @@ load plotdir.'/common.gp'
 unset key
 set multiplot title chart_title(sprintf('execution time (%s) vs number of tasks, median, bars min..max', timewhat))
 set xrange [0:xmax * 1.06]
-set yrange [0:ymax1 * 1.08]
+# logy (set when the lines span more than 8x): a log axis from just under
+# the smallest time, so a one-shot job's start-up does not flatten the rest.
+if (exists("logy") && logy) {
+    set logscale y
+    set yrange [ymin1 / 1.25 : ymax1 * 1.25]
+    set ytics autofreq
+    set format y '%g'
+    # decades alone are too few labels over a range of 10-50x: 1-2-5 steps
+    do for [e=-4:5] { do for [m=1:3] {
+        v = (m == 1 ? 1 : m == 2 ? 2 : 5) * 10.0**e
+        set ytics add (sprintf('%g', v) v)
+    } }
+} else {
+    set yrange [0:ymax1 * 1.08]
+}
 xl = 'tasks (pieces the work is split into)'
 do for [p=0:npanels-1] {
     # the x axis is named under the lowest panel of each column
@@ -18,7 +32,7 @@ do for [p=0:npanels-1] {
     pr = prow(p); pc = pcol(p, 0)
     eval place
     set title word(ptitle, p+1)
-    if (pc == 0) { set ylabel sprintf('execution time (%s)', unit) } else { unset ylabel }
+    if (pc == 0) { set ylabel sprintf('execution time (%s)%s', unit, (exists("logy") && logy) ? ', log scale' : '') } else { unset ylabel }
     plot for [b=pfirst_of(p):plast_of(p)] datafile index b using 1:2:3:4 \
              with yerrorlines lt colour(b) notitle, \
          for [b=pfirst_of(p):plast_of(p)] datafile index b using 1:5 \
