@@ -17,26 +17,32 @@ SANITIZE ?=
 comma    := ,
 WERROR   ?=
 PKGS     := hwloc libcjson libcurl libmicrohttpd
-DEPS_OK  := $(shell sh scripts/deps.sh >&2 && echo ok)
-ifneq ($(DEPS_OK),ok)
-$(error missing packages: see the message above)
-endif
-
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-CHECK_CFLAGS := $(shell pkg-config --cflags check)
-CHECK_LIBS   := $(shell pkg-config --libs check)
+# The build only asks pkg-config (scripts/check-build-deps.sh prints the
+# apt-get line when something is missing); `make deps` installs, and
+# `make test` / `make bench` call it first.  The flags are looked up when
+# used (=, not :=), so a `make test` that has just installed them builds.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+# MPI=0 builds without MPICH: the mpi runner is then listed as
+# unavailable, with the reason.  The default follows MPICH's presence.
+MPI ?= $(if $(shell pkg-config --exists mpich 2>/dev/null && echo y),1,0)
 
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra $(if $(WERROR),-Werror)
 ALLCFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -I. -Ibuild $(PKG_CFLAGS)
-# MPICH is a hard dependency: the mpi runner's ranks (runners/mpi_rank.c)
-# call MPI, and only that file sees MPI's headers; the driver never calls
-# MPI_Init.  Every binary links libmpich so build/parbench can be a rank.
-MPI_CFLAGS := $(shell pkg-config --cflags mpich)
-MPI_LIBS   := $(shell pkg-config --libs mpich)
-LDLIBS   := $(PKG_LIBS) $(MPI_LIBS) -lm -pthread
+# The mpi runner's ranks (runners/mpi_rank.c, mpi_loops.c) call MPI, and
+# only those files see MPI's headers; the driver never calls MPI_Init.
+# With MPI=1 every binary links libmpich so build/parbench can be a rank.
+ifeq ($(MPI),1)
+MPI_CFLAGS = $(shell pkg-config --cflags mpich)
+MPI_LIBS   = $(shell pkg-config --libs mpich)
+else
+ALLCFLAGS += -DPB_NO_MPI
+endif
+LDLIBS   = $(PKG_LIBS) $(MPI_LIBS) -lm -pthread
 
 ifneq ($(SANITIZE),)
 ALLCFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -DPB_SANITIZE='"$(SANITIZE)"' 
@@ -51,7 +57,7 @@ $(OBJ)/kernels/%.o: ALLCFLAGS += -O3
 $(OBJ)/runners/mpi_rank.o $(OBJ)/runners/mpi_loops.o: ALLCFLAGS += $(MPI_CFLAGS)
 
 KERNEL_SRC := $(wildcard kernels/*.c)
-RUNNER_SRC := $(wildcard runners/*.c)
+RUNNER_SRC := $(if $(filter 1,$(MPI)),$(wildcard runners/*.c),$(filter-out runners/mpi_rank.c runners/mpi_loops.c,$(wildcard runners/*.c)))
 BENCH_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c))
 LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -59,11 +65,12 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 TOOL_SRC   := $(wildcard tests/tools/*.c)
 TOOL_BIN   := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))
 
-.PHONY: all clean test unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench deps plots fuzz fuzz-check fuzz-build FORCE
+.PHONY: all clean test test-run unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench deps plots fuzz fuzz-check fuzz-build FORCE
 all: build/parbench
 
 # Relink when the flags change (e.g. SANITIZE added or removed).
 $(OBJ)/flags: FORCE
+	@sh scripts/check-build-deps.sh $(MPI)
 	@mkdir -p $(@D)
 	@echo '$(CC) $(ALLCFLAGS) $(LDFLAGS) $(LDLIBS)' | cmp -s - $@ || echo '$(CC) $(ALLCFLAGS) $(LDFLAGS) $(LDLIBS)' > $@
 
@@ -114,7 +121,13 @@ unit: $(UNIT_BIN)
 e2e: build/parbench $(TOOL_BIN)
 	@$(TEST_ENV) bash tests/e2e/run.sh
 
-test: deps build/parbench $(UNIT_BIN) $(TOOL_BIN)
+# deps first, in a make of its own: this one's flags were looked up before
+# anything was installed.
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: build/parbench $(UNIT_BIN) $(TOOL_BIN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-check
 	@$(MAKE) --no-print-directory e2e
@@ -122,7 +135,9 @@ test: deps build/parbench $(UNIT_BIN) $(TOOL_BIN)
 # The main job: the reference experiments' matrix, charts, a table.
 # SCALE=smoke (seconds), default (about 5 minutes on 2 cores), full.
 SCALE ?= default
-bench: build/parbench
+bench:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory build/parbench
 	SCALE=$(SCALE) bash scripts/bench.sh
 
 # Charts of a report: make plots REPORT=r.json [PLOTS_DIR=dir] [PLOT_FORMAT=svg]
@@ -175,7 +190,7 @@ FUZZ_TIME    ?= 60
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -pthread -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=all \
-                -I. -Ibuild $(PKG_CFLAGS) $(MPI_CFLAGS)
+                -I. -Ibuild $(PKG_CFLAGS) $(MPI_CFLAGS) $(if $(filter 1,$(MPI)),,-DPB_NO_MPI)
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC))
 
 build/fuzz/obj/%.o: %.c

@@ -74,6 +74,23 @@ static int find_in_path(const char *name, char *out, size_t n)
     return -1;
 }
 
+#ifdef PB_NO_MPI
+/* Built without MPICH (make MPI=0, or its development files missing): the
+ * runner is listed, unavailable, with the reason; the rank side is absent. */
+static const char *unavailable(void)
+{
+    return "parbench was built without MPI (make MPI=0, or MPICH's "
+           "development files were missing: apt-get install libmpich-dev "
+           "mpich, then rebuild)";
+}
+
+int mpi_rank_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    fprintf(stderr, "parbench: " MPI_RANK_CMD ": %s\n", unavailable());
+    return 2;
+}
+#else
 static const char *unavailable(void)
 {
     char p[PATH_MAX];
@@ -81,6 +98,7 @@ static const char *unavailable(void)
         return NULL;
     return "mpiexec not found on PATH (install MPICH: apt-get install mpich)";
 }
+#endif
 
 /* Has mpiexec exited?  Reaps it (with its rusage) when it has. */
 static int exited(struct job *j, int block)
