@@ -41,61 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runners/runner.h"
-
-/* Bookkeeping every process sees (MAP_SHARED). */
-struct ctl {
-    atomic_size_t next; /* shared mode: next task index */
-    double t0;          /* start of the timed region, set before "go" */
-    struct {
-        uint64_t hwm;   /* the worker's peak RSS (VmHWM) at its end */
-        uint64_t shmem; /* shared memory resident in it then (RssShmem) */
-        double user_s, sys_s; /* its CPU time within the timed region;
-                                 user_s < 0: it never got there */
-    } mem[];            /* [workers], written by each worker as it ends */
-};
-
-/* Driver -> worker message header (copy mode). */
-#define END_OF_REP UINT64_MAX
-struct msg {
-    uint64_t task; /* END_OF_REP: the repetition is over, report usage */
-    uint64_t len;  /* input bytes that follow */
-};
-
-/* One worker process, as the driver sees it. */
-struct wproc {
-    pid_t pid;
-    int go_fd;           /* driver writes one byte per repetition here;
-                            closing it tells the worker to leave */
-    int task_fd;         /* copy: driver writes messages here */
-    int res_fd;          /* copy: driver reads records + outputs here */
-    int busy;            /* copy: a task is in flight */
-    size_t task;         /* copy: the task in flight */
-    size_t sent;         /* copy: bytes of header + input written so far */
-    size_t got;          /* copy: bytes of record + output read so far */
-    struct msg hdr;      /* copy: header of the task in flight */
-    struct task_record rec; /* copy: record being received */
-    size_t lo, hi;       /* copy + static schedule: remaining block */
-    int reaped;
-    int status;          /* wait4 status */
-    struct rusage ru;
-};
-
-struct pool {
-    const struct workload *w;
-    const struct task_data *d;
-    const struct run_options *o;
-    struct run_measure *m;
-    struct ctl *ctl;
-    struct task_record *recs; /* shared mode: MAP_SHARED copy of records */
-    size_t recs_bytes;
-    struct wproc *wp;
-    unsigned n;
-    int ready_pipe[2], done_pipe[2];
-    size_t max_in, max_out;
-    size_t ctl_bytes;
-    int failed;          /* a run failed: close kills instead of asking */
-};
+#include "runners/fork_pool.h"
 
 static void close_fd(int *fd)
 {
@@ -104,7 +50,7 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static int read_full(int fd, void *buf, size_t len)
+int fork_read_full(int fd, void *buf, size_t len)
 {
     char *p = buf;
     while (len) {
@@ -118,7 +64,7 @@ static int read_full(int fd, void *buf, size_t len)
     return 0;
 }
 
-static int write_full(int fd, const void *buf, size_t len)
+int fork_write_full(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len) {
@@ -156,33 +102,6 @@ static void worker_shared(struct pool *p, unsigned id, void *ctx)
     }
 }
 
-/* One repetition of copy mode: tasks until the END_OF_REP message.  in and
- * out are the worker's own buffers, allocated and touched at start-up. */
-static int worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
-                       int out_fd, uint8_t *in, uint8_t *out)
-{
-    struct msg hdr;
-    while (read_full(in_fd, &hdr, sizeof hdr) == 0) {
-        if (hdr.task == END_OF_REP)
-            return 0;
-        size_t i = (size_t)hdr.task;
-        if (i >= p->d->ntasks || hdr.len > p->max_in ||
-            read_full(in_fd, in, hdr.len) != 0)
-            return -1;
-        struct task_record rec = {0};
-        rec.worker = (int32_t)id;
-        runner_progress(p->d, id, i);
-        rec.start_s = pb_now() - p->ctl->t0;
-        wl_exec(p->w, ctx, i, in, out, &rec.res);
-        rec.end_s = pb_now() - p->ctl->t0;
-        runner_progress(p->d, id, SIZE_MAX);
-        if (write_full(out_fd, &rec, sizeof rec) != 0 ||
-            write_full(out_fd, out, p->d->out_len[i]) != 0)
-            return -1;
-    }
-    return -1; /* the driver went away mid-repetition */
-}
-
 static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
                         int out_fd)
 {
@@ -208,15 +127,15 @@ static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
     int ok = (!copy || (in && out)) && runner_bind_worker(p->o, id) == 0 &&
              (!p->w->ops->worker_init || p->w->ops->worker_init(p->w, &ctx) == 0);
     char c = ok ? 'r' : 'f';
-    if (write_full(p->ready_pipe[1], &c, 1) != 0 || !ok)
+    if (fork_write_full(p->ready_pipe[1], &c, 1) != 0 || !ok)
         _exit(3);
-    while (read_full(go_fd, &c, 1) == 0) {
+    while (fork_read_full(go_fd, &c, 1) == 0) {
         runner_reset_peak();
         double u0, s0, u1, s1;
         runner_self_cpu(&u0, &s0);
         int rc = 0;
         if (copy)
-            rc = worker_copy(p, id, ctx, in_fd, out_fd, in, out);
+            rc = fork_worker_copy(p, id, ctx, in_fd, out_fd, in, out);
         else
             worker_shared(p, id, ctx);
         runner_self_cpu(&u1, &s1);
@@ -224,7 +143,7 @@ static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
         p->ctl->mem[id].sys_s = s1 - s0;
         runner_self_memory(&p->ctl->mem[id].hwm, &p->ctl->mem[id].shmem);
         c = 'd';
-        if (rc != 0 || write_full(p->done_pipe[1], &c, 1) != 0)
+        if (rc != 0 || fork_write_full(p->done_pipe[1], &c, 1) != 0)
             _exit(5);
     }
     if (p->w->ops->worker_fini && ctx)
@@ -236,7 +155,7 @@ static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
 /* ---- the driver side ---------------------------------------------------- */
 
 /* Reap worker k if it has exited; returns 1 if it is gone. */
-static int reap(struct wproc *wp, int block)
+int fork_reap(struct wproc *wp, int block)
 {
     if (wp->reaped || wp->pid <= 0)
         return 1;
@@ -257,7 +176,7 @@ static int died_badly(const struct wproc *wp)
            !(WIFEXITED(wp->status) && WEXITSTATUS(wp->status) == 0);
 }
 
-static void describe_death(struct pool *p, unsigned k)
+void fork_describe_death(struct pool *p, unsigned k)
 {
     struct wproc *wp = &p->wp[k];
     if (WIFSIGNALED(wp->status))
@@ -272,10 +191,10 @@ static void describe_death(struct pool *p, unsigned k)
 }
 
 /* First worker that has died, or -1. */
-static int find_dead(struct pool *p)
+int fork_find_dead(struct pool *p)
 {
     for (unsigned k = 0; k < p->n; k++)
-        if (reap(&p->wp[k], 0) && died_badly(&p->wp[k]))
+        if (fork_reap(&p->wp[k], 0) && died_badly(&p->wp[k]))
             return (int)k;
     return -1;
 }
@@ -304,136 +223,13 @@ static int await_tokens(struct pool *p, int fd, unsigned want)
                 continue;
             }
         }
-        int dead = find_dead(p);
+        int dead = fork_find_dead(p);
         if (dead >= 0) {
-            describe_death(p, (unsigned)dead);
+            fork_describe_death(p, (unsigned)dead);
             return -1;
         }
     }
     return 0;
-}
-
-static int next_task(struct pool *p, struct wproc *wp, size_t *i)
-{
-    if (p->o->schedule == SCHED_STATIC) {
-        if (wp->lo >= wp->hi)
-            return 0;
-        *i = wp->lo++;
-        return 1;
-    }
-    size_t n = atomic_load(&p->ctl->next);
-    if (n >= p->d->ntasks)
-        return 0;
-    atomic_store(&p->ctl->next, n + 1);
-    *i = n;
-    return 1;
-}
-
-/* Push as much of worker k's message as the pipe takes. */
-static int pump_send(struct pool *p, struct wproc *wp)
-{
-    const size_t hl = sizeof wp->hdr, il = (size_t)wp->hdr.len;
-    while (wp->sent < hl + il) {
-        struct iovec iov[2];
-        int cnt = 0;
-        if (wp->sent < hl)
-            iov[cnt++] = (struct iovec){(char *)&wp->hdr + wp->sent,
-                                        hl - wp->sent};
-        size_t off = wp->sent > hl ? wp->sent - hl : 0;
-        if (il > off)
-            iov[cnt++] = (struct iovec){p->d->in + p->d->in_off[wp->task] + off,
-                                        il - off};
-        ssize_t r = writev(wp->task_fd, iov, cnt);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0 && errno == EAGAIN)
-            return 0;
-        if (r < 0)
-            return -1;
-        wp->sent += (size_t)r;
-    }
-    return 0;
-}
-
-/* Pull what has arrived of worker k's record and output; 1 when complete. */
-static int pump_recv(struct pool *p, struct wproc *wp)
-{
-    const size_t rl = sizeof wp->rec, ol = p->d->out_len[wp->task];
-    while (wp->got < rl + ol) {
-        ssize_t r;
-        if (wp->got < rl)
-            r = read(wp->res_fd, (char *)&wp->rec + wp->got, rl - wp->got);
-        else
-            r = read(wp->res_fd, p->d->out + p->d->out_off[wp->task] +
-                                     (wp->got - rl), rl + ol - wp->got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0 && errno == EAGAIN)
-            return 0;
-        if (r <= 0)
-            return -1; /* EOF: the worker is gone */
-        wp->got += (size_t)r;
-    }
-    return 1;
-}
-
-static int drive_copy(struct pool *p)
-{
-    size_t done = 0, nt = p->d->ntasks;
-    /* Slot 2k: worker k's result pipe; slot 2k+1: its task pipe. */
-    struct pollfd *pf = calloc(2 * (size_t)p->n, sizeof *pf);
-    if (!pf)
-        return -1;
-    int rc = 0;
-    while (done < nt && rc == 0) {
-        for (unsigned k = 0; k < p->n && rc == 0; k++) {
-            struct wproc *wp = &p->wp[k];
-            if (!wp->busy && next_task(p, wp, &wp->task)) {
-                wp->busy = 1, wp->sent = 0, wp->got = 0;
-                wp->hdr = (struct msg){wp->task, p->d->in_len[wp->task]};
-                p->m->bytes_moved += wp->hdr.len + p->d->out_len[wp->task];
-            }
-            int sending = wp->busy && wp->sent < sizeof wp->hdr + wp->hdr.len;
-            if (sending && pump_send(p, wp) < 0) {
-                reap(wp, 1);
-                describe_death(p, k);
-                rc = -1;
-            }
-            sending = wp->busy && wp->sent < sizeof wp->hdr + wp->hdr.len;
-            pf[2 * k] = (struct pollfd){.fd = wp->busy ? wp->res_fd : -1,
-                                        .events = POLLIN};
-            pf[2 * k + 1] = (struct pollfd){.fd = sending ? wp->task_fd : -1,
-                                            .events = POLLOUT};
-        }
-        if (rc != 0)
-            break;
-        int r = poll(pf, 2 * (nfds_t)p->n, 50);
-        if (r < 0 && errno != EINTR)
-            rc = -1;
-        for (unsigned k = 0; k < p->n && rc == 0 && r > 0; k++) {
-            struct wproc *wp = &p->wp[k];
-            if (!wp->busy ||
-                !(pf[2 * k].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            int got = pump_recv(p, wp);
-            if (got < 0) {
-                reap(wp, 1);
-                describe_death(p, k);
-                rc = -1;
-            } else if (got == 1) {
-                p->m->tasks[wp->task] = wp->rec;
-                wp->busy = 0;
-                done++;
-            }
-        }
-        if (rc == 0 && r == 0) {
-            int dead = find_dead(p);
-            if (dead >= 0)
-                describe_death(p, (unsigned)dead), rc = -1;
-        }
-    }
-    free(pf);
-    return rc;
 }
 
 static int make_pipe(int fds[2], int nonblock_driver_end, int driver_end)
@@ -458,7 +254,7 @@ static void teardown(struct pool *p, int kill_all)
             kill(p->wp[k].pid, SIGKILL);
     }
     for (unsigned k = 0; k < p->n; k++) {
-        reap(&p->wp[k], 1);
+        fork_reap(&p->wp[k], 1);
         close_fd(&p->wp[k].res_fd);
     }
     for (int s = 0; s < 2; s++) {
@@ -534,7 +330,7 @@ static int close_pool(void *pool, struct run_measure *m)
     int rc = 0;
     for (unsigned k = 0; k < p->n && !p->failed; k++)
         if (died_badly(&p->wp[k])) {
-            describe_death(p, k);
+            fork_describe_death(p, k);
             rc = -1;
             break;
         }
@@ -600,29 +396,6 @@ static int open_pool(const struct workload *w, const struct task_data *d,
     return 0;
 }
 
-/* Copy mode: tell every worker the repetition is over (it then reports its
- * usage and its "done" byte).  The task pipes are empty by now. */
-static int end_copy_rep(struct pool *p)
-{
-    struct msg end = {END_OF_REP, 0};
-    for (unsigned k = 0; k < p->n; k++) {
-        struct pollfd pf = {.fd = p->wp[k].task_fd, .events = POLLOUT};
-        for (;;) {
-            ssize_t r = write(p->wp[k].task_fd, &end, sizeof end);
-            if (r == (ssize_t)sizeof end)
-                break;
-            if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-                poll(&pf, 1, 50);
-                continue;
-            }
-            reap(&p->wp[k], 1);
-            describe_death(p, k);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static int run(void *pool, struct run_measure *m)
 {
     struct pool *p = pool;
@@ -649,16 +422,16 @@ static int run(void *pool, struct run_measure *m)
     int rc = -1;
     p->ctl->t0 = pb_now();
     for (unsigned k = 0; k < p->n; k++)
-        if (write_full(p->wp[k].go_fd, "g", 1) != 0) {
-            reap(&p->wp[k], 1);
-            describe_death(p, k);
+        if (fork_write_full(p->wp[k].go_fd, "g", 1) != 0) {
+            fork_reap(&p->wp[k], 1);
+            fork_describe_death(p, k);
             goto out;
         }
     if (p->o->transfer == TRANSFER_COPY) {
-        if (drive_copy(p) != 0)
+        if (fork_drive_copy(p) != 0)
             goto out;
         m->wall_s = pb_now() - p->ctl->t0;
-        if (end_copy_rep(p) != 0 || await_tokens(p, p->done_pipe[0], p->n))
+        if (fork_end_copy_rep(p) != 0 || await_tokens(p, p->done_pipe[0], p->n))
             goto out;
     } else {
         if (await_tokens(p, p->done_pipe[0], p->n) != 0)
@@ -710,3 +483,4 @@ const struct runner runner_fork = {
     .close = close_pool,
     .persistent = 1,
 };
+
