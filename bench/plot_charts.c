@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bench/plot.h"
+#include "kernels/workload.h"
 
 /* Word lists for gnuplot's word(): numbers, or strings in double quotes. */
 static void add_word(char *buf, size_t n, const char *fmt, double num,
@@ -260,9 +261,11 @@ int plot_chart_workers(struct plot *p, const char *wl, int speedup,
         free(c);
         return -EIO;
     }
-    /* CPU-bound work cannot go faster than the CPUs allow; url waits on the
-     * network, so its ideal speedup is not capped. */
-    int cpubound = strcmp(wl, "url") != 0;
+    /* CPU-bound work cannot go faster than the CPUs allow; I/O-bound work
+     * waits on the network, so its ideal speedup is not capped.  The
+     * workload says which it is (a report's unknown workload: CPU). */
+    const struct workload_ops *wo = wl_find(wl);
+    int cpubound = !wo || wo->kind != WL_IO;
     /* Oversubscription (more workers than CPUs) or a wide range of worker
      * counts: a log2 axis spreads 1, 2, 4 ... 64 evenly. */
     int logx = ((p->r.cpus > 0 && maxw > p->r.cpus) || maxw / minw >= 16) &&
