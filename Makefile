@@ -58,12 +58,10 @@ $(OBJ)/runners/mpi_rank.o $(OBJ)/runners/mpi_loops.o: ALLCFLAGS += $(MPI_CFLAGS)
 
 KERNEL_SRC := $(wildcard kernels/*.c)
 RUNNER_SRC := $(if $(filter 1,$(MPI)),$(wildcard runners/*.c),$(filter-out runners/mpi_rank.c runners/mpi_loops.c,$(wildcard runners/*.c)))
-BENCH_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c))
+BENCH_SRC  := $(filter-out bench/cli/main.c,$(wildcard bench/*/*.c))
 LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
-TOOL_SRC   := $(wildcard tests/tools/*.c)
-TOOL_BIN   := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))
 
 .PHONY: all clean test test-run unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench deps plots fuzz fuzz-check fuzz-build FORCE
 all: build/parbench
@@ -84,7 +82,7 @@ build/build_commit.h: FORCE
 	@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
 	 echo "#define PB_COMMIT \"$$c\"" | cmp -s - $@ || \
 	 echo "#define PB_COMMIT \"$$c\"" > $@
-$(OBJ)/bench/report.o: build/build_commit.h
+$(OBJ)/bench/report/report.o: build/build_commit.h
 
 $(OBJ)/libparbench.a: $(LIB_OBJ)
 	@rm -f $@
@@ -96,14 +94,14 @@ build/variant: FORCE
 	@mkdir -p $(@D)
 	@echo '$(OBJ)' | cmp -s - $@ || echo '$(OBJ)' > $@
 
-build/parbench: $(OBJ)/bench/main.o $(OBJ)/libparbench.a build/variant
+build/parbench: $(OBJ)/bench/cli/main.o $(OBJ)/libparbench.a build/variant
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 build/tests/%: tests/unit/%.c $(OBJ)/libparbench.a build/variant
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ)/libparbench.a $(CHECK_LIBS) $(LDLIBS)
 
-build/tools/%: tests/tools/%.c $(OBJ)/libparbench.a build/variant
+build/tools/%: scripts/%.c $(OBJ)/libparbench.a build/variant
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -O3 $(LDFLAGS) -o $@ $< $(OBJ)/libparbench.a $(LDLIBS)
 
@@ -118,7 +116,7 @@ TEST_ENV := $(if $(filter thread,$(subst $(comma), ,$(SANITIZE))),UCX_MEM_MMAP_H
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $(TEST_ENV) CK_FORK=yes $$t; done
 
-e2e: build/parbench $(TOOL_BIN)
+e2e: build/parbench
 	@$(TEST_ENV) bash tests/e2e/run.sh
 
 # deps first, in a make of its own: this one's flags were looked up before
@@ -127,7 +125,7 @@ test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: build/parbench $(UNIT_BIN) $(TOOL_BIN)
+test-run: build/parbench $(UNIT_BIN) build/tools/bench_kernels
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-check
 	@$(MAKE) --no-print-directory e2e
@@ -196,7 +194,7 @@ FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -w -MMD -MP -c -o $@ $<
-build/fuzz/obj/bench/report.o: build/build_commit.h
+build/fuzz/obj/bench/report/report.o: build/build_commit.h
 
 build/fuzz/libparbench.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@

@@ -3,7 +3,7 @@
  * img_write_ppm's file appears atomically: written to a new PATH.tmp
  * (created exclusively, never through an existing entry or symlink), then
  * renamed.  bench/ writes its dumps with img_ppm_header and its own safe
- * file writing (bench/safeio.c).
+ * file writing (bench/util/safeio.c).
  */
 #include "kernels/image.h"
 

@@ -4,7 +4,7 @@
  * lines whose first non-blank character is '#' are ignored; http and https
  * only), then --tasks is the number of URLs (an explicit --tasks that
  * disagrees is an error); or, without a file, --tasks paths
- * "<base_url>/item/<i>" on the embedded server (bench/serve.c).
+ * "<base_url>/item/<i>" on the embedded server (bench/engine/serve.c).
  *
  * What a task records: HTTP status, body bytes, time to first byte and
  * total time as libcurl measured them (CURLINFO_STARTTRANSFER_TIME_T and

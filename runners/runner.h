@@ -71,7 +71,7 @@ struct run_options {
  * started, so a forked worker sees them without copying.  A runner that
  * moves data (TRANSFER_COPY) must not let workers touch them. */
 /* What every worker is running right now, in memory shared with the
- * process that supervises the run (bench/isolate.c), so a worker that is
+ * process that supervises the run (bench/host/isolate.c), so a worker that is
  * stuck, stopped or looping can be noticed and the run ended from outside
  * (--task-timeout, --run-timeout).  runner_exec_task keeps it up to date;
  * worker processes put their pid in it.  Times are pb_now() in ns. */

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """scripts/bench_opencv.py: OpenCV's GaussianBlur on the input bytes that
-tests/tools/bench_kernels.c saved, for `make bench-kernels`.
+scripts/bench_kernels.c saved, for `make bench-kernels`.
 
     bench_opencv.py FILE WIDTH HEIGHT [REPS]
 

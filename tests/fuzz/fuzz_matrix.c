@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/matrix.h"
+#include "bench/engine/matrix.h"
 #include "tests/fuzz/fuzz.h"
 
 static void walk(const struct matrix *m)

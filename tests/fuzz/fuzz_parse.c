@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_parse.c: libFuzzer target for the value parsers.
  *
  * The input (up to its first NUL byte) is one command-line value, given
- * to each strict parser of bench/parse.c (sizes, durations, whole numbers,
+ * to each strict parser of bench/cli/parse.c (sizes, durations, whole numbers,
  * signed numbers, plain decimals) and to the CPU-list parser behind
  * --cpuset (host_parse_cpulist).  Checked besides memory errors and
  * undefined behaviour: an accepted value is of the documented form
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/host.h"
-#include "bench/parse.h"
+#include "bench/host/host.h"
+#include "bench/cli/parse.h"
 #include "tests/fuzz/fuzz.h"
 
 /* digits[.digits] then, when unit is set, anything (the unit); without a

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/mannwhitney.h"
-#include "bench/reportload.h"
+#include "bench/report/mannwhitney.h"
+#include "bench/report/reportload.h"
 #include "tests/fuzz/fuzz.h"
 
 /* Log wall times of run (those > 0, as compare takes them); malloc'ed. */

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bench/parse.h"
-#include "bench/stats.h"
+#include "bench/cli/parse.h"
+#include "bench/report/stats.h"
 #include "kernels/prime.h"
 #include "kernels/spin.h"
 #include "kernels/workload.h"

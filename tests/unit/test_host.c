@@ -14,9 +14,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "bench/cgroup.h"
-#include "bench/host.h"
-#include "bench/limits.h"
+#include "bench/host/cgroup.h"
+#include "bench/host/host.h"
+#include "bench/host/limits.h"
 
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)

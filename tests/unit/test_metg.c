@@ -1,4 +1,4 @@
-/* tests/unit/test_metg.c: the METG arithmetic (bench/metg.c) on made-up
+/* tests/unit/test_metg.c: the METG arithmetic (bench/engine/metg.c) on made-up
  * timings: efficiency, the crossing rule and its interpolation against
  * values computed by hand, noisy curves, the stop rule and point sizing. */
 #include <check.h>
@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "bench/metg.h"
+#include "bench/engine/metg.h"
 
 #define NELEM(a) (sizeof a / sizeof *a)
 

@@ -1,12 +1,12 @@
 /* tests/unit/test_stats.c: the statistics behind `parbench compare`
- * (bench/mannwhitney.c), against values computed by hand and against the
+ * (bench/report/mannwhitney.c), against values computed by hand and against the
  * critical values printed in textbook tables of the Mann-Whitney U test. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/mannwhitney.h"
+#include "bench/report/mannwhitney.h"
 
 #define NELEM(a) (sizeof a / sizeof *a)
 

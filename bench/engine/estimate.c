@@ -1,0 +1,175 @@
+/* bench/engine/estimate.c: how long a configuration will take, roughly.
+ *
+ * A small cost model per workload, scaled by a one-off measurement of this
+ * machine: the image pipeline's time per byte at the plan's complexity
+ * (one small image), and the prime kernel's time for a fixed range.  The
+ * parallelism a run can get is min(workers, usable CPUs, --cpus).  Good
+ * to a factor of about two, which is what a progress estimate needs; the
+ * matrix progress line corrects it with the times actually measured. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/engine/estimate.h"
+#include "bench/host/host.h"
+#include "kernels/prime.h"
+
+/* Seconds per input byte of the image pipeline, per complexity. */
+static double image_cost(const struct workload *w)
+{
+    static double cache[101];
+    unsigned c = w->p.complexity > 100 ? 100 : w->p.complexity;
+    if (cache[c] > 0)
+        return cache[c];
+    struct workload probe = {.ops = w->ops, .p = w->p};
+    probe.p.tasks = 1;
+    probe.p.size_bytes = 3 * 192 * 192;
+    char err[200];
+    if (probe.ops->setup(&probe, err, sizeof err))
+        return 1e-8;
+    size_t n = probe.ops->input_size(&probe, 0);
+    unsigned char *in = malloc(n), *out = malloc(n);
+    void *ctx = NULL;
+    double t = 1e-8;
+    if (in && out &&
+        (!probe.ops->worker_init || !probe.ops->worker_init(&probe, &ctx))) {
+        probe.ops->make_input(&probe, 0, in);
+        struct task_result r;
+        double t0 = pb_now();
+        wl_exec(&probe, ctx, 0, in, out, &r);
+        t = (pb_now() - t0) / (double)n;
+        if (probe.ops->worker_fini)
+            probe.ops->worker_fini(&probe, ctx);
+    }
+    free(in), free(out);
+    if (probe.ops->teardown)
+        probe.ops->teardown(&probe);
+    return cache[c] = t;
+}
+
+static double prime_cost(uint64_t limit)
+{
+    static double per; /* seconds for [2, 200000) */
+    if (per == 0) {
+        double t0 = pb_now();
+        prime_sum_range(2, 200000);
+        per = pb_now() - t0;
+    }
+    /* Trial division: n numbers, about sqrt(n)/ln(n) divisions each. */
+    double r = (double)limit / 200000.0;
+    return per * pow(r, 1.5) * log(200000.0) / log((double)limit + 2);
+}
+
+double estimate_run_s(const struct run_plan *p)
+{
+    const struct workload *w = &p->w;
+    double par = p->ro.workers;
+    unsigned cpus = host_effective_cpus();
+    if (par > cpus)
+        par = cpus;
+    if (p->limits.cpus > 0 && par > p->limits.cpus)
+        par = p->limits.cpus;
+    if (par < 1e-3)
+        par = 1;
+    double reps = p->warmup + p->repeat, one = 0.01, setup = 0;
+    const char *name = w->ops->name;
+    if (!strcmp(name, "image")) {
+        double bytes = (double)w->p.size_bytes;
+        one = bytes * image_cost(w) / par;
+        setup = bytes * 2e-9;
+    } else if (!strcmp(name, "prime")) {
+        one = prime_cost(w->p.limit) / par;
+    } else if (!strcmp(name, "spin")) {
+        one = (double)w->p.tasks * w->p.duration_s / par;
+    } else {
+        /* I/O: the server's latency per round of `workers` requests. */
+        double rounds = ceil((double)w->p.tasks / p->ro.workers);
+        one = rounds * 0.05 + 0.02;
+        setup = 0.2;
+    }
+    if (!strcmp(p->runner->name, "mpi"))
+        one += 0.3; /* mpiexec start-up per repetition */
+    return setup + reps * one;
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+/* A lower bound: what the data and the records need, not the program,
+ * libraries, stacks or the report.  The inputs and outputs live in the
+ * driver's shared arenas for every runner; a transfer mode other than
+ * "shared" (fork's copy, mpi's copy and local) also gives each worker
+ * buffers for the task it holds (its largest input and output). */
+void estimate_memory(const struct run_plan *p, struct mem_need *m)
+{
+    struct wl_memory wm;
+    wl_memory(&p->w, &wm);
+    uint64_t workers = p->ro.workers ? p->ro.workers : 1;
+    memset(m, 0, sizeof *m);
+    m->inputs = wm.inputs;
+    m->outputs = wm.outputs;
+    m->scratch = workers * wm.worker;
+    if (p->ro.transfer == TRANSFER_COPY || p->ro.transfer == TRANSFER_LOCAL)
+        m->copies = workers * (wm.max_input + wm.max_output);
+    m->records = (uint64_t)p->w.p.tasks *
+                 (sizeof(struct task_record) + sizeof(uint64_t));
+    m->total = m->inputs + m->outputs + m->scratch + m->copies + m->records;
+}
+
+/* MemAvailable from /proc/meminfo, bytes; 0 when unknown. */
+static uint64_t mem_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+            break;
+    fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+/* "29.8 GiB": figures for people, not for parsing back. */
+static void human(uint64_t b, char *buf, size_t n)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)b;
+    int u = 0;
+    while (v >= 1024 && u < 4)
+        v /= 1024, u++;
+    snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+int estimate_check_memory(const struct run_plan *p, char *err, size_t errlen)
+{
+    if (p->force)
+        return 0;
+    struct mem_need m;
+    estimate_memory(p, &m);
+    uint64_t avail = mem_available();
+    const char *from = "MemAvailable";
+    struct host_limits l;
+    host_detect_limits(&l, NULL, NULL);
+    if (l.memory_bytes && (!avail || l.memory_bytes < avail)) {
+        avail = l.memory_bytes;
+        from = "the cgroup memory limit";
+    }
+    if (!avail || m.total <= avail)
+        return 0;
+    char t[32], a[32], in[32], out[32], sc[32], cp[32], rec[32];
+    human(m.total, t, sizeof t);
+    human(avail, a, sizeof a);
+    human(m.inputs, in, sizeof in);
+    human(m.outputs, out, sizeof out);
+    human(m.scratch, sc, sizeof sc);
+    human(m.copies, cp, sizeof cp);
+    human(m.records, rec, sizeof rec);
+    snprintf(err, errlen, "needs at least %s of memory (inputs %s, outputs "
+             "%s, worker scratch %s, copies %s, task records %s) but %s is "
+             "available (%s); --force runs it anyway", t, in, out, sc, cp,
+             rec, a, from);
+    return -ENOMEM;
+}

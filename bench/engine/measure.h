@@ -1,0 +1,21 @@
+/* bench/engine/measure.h: what the driver process measures about itself. */
+#ifndef PB_MEASURE_H
+#define PB_MEASURE_H
+#include <stdint.h>
+
+struct driver_usage {
+    double user_s, sys_s; /* CPU of the driver (all its threads) */
+    uint64_t rss_peak;    /* peak RSS in bytes over the measured span */
+    uint64_t rss_shmem;   /* shared memory resident at its end (RssShmem) */
+    int rss_reset;        /* 1: the peak was reset at the start (clear_refs);
+                             0: it is the process-lifetime peak */
+};
+
+/* Start a span: reset the driver's RSS high-water mark, note CPU time. */
+void driver_usage_begin(struct driver_usage *start);
+/* End it: out gets the CPU spent since begin and the peak RSS. */
+void driver_usage_end(const struct driver_usage *start,
+                      struct driver_usage *out);
+/* Current and peak RSS of a process from /proc/PID/status (bytes). */
+int proc_rss(int pid, uint64_t *rss, uint64_t *hwm);
+#endif
