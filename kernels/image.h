@@ -12,7 +12,8 @@
  *
  * Where things are: the blur in kernels/image.c; brightness, equalisation
  * and the pipeline in kernels/image_tone.c; the workload (wl_image) and its
- * input images in kernels/image_wl.c; the PPM writer in kernels/ppm.c.
+ * input images in kernels/image_wl.c.  (bench/engine/dump.c writes images
+ * as PPM files.)
  */
 #ifndef PB_IMAGE_H
 #define PB_IMAGE_H
@@ -182,14 +183,6 @@ extern const struct workload_ops wl_image;
 /* Image size of task i of an image workload after setup; 0 or -EINVAL. */
 int img_task_dims(const struct workload *w, size_t i, int *width,
                   int *height);
-
-/* Write a binary PPM (P6) through path.tmp + rename; 0 or -errno.
- * (kernels/ppm.c) */
-/* The P6 header for a width x height image into buf; its length, or
- * -errno. */
-int img_ppm_header(char *buf, size_t n, int width, int height);
-int img_write_ppm(const char *path, const uint8_t *rgb, int width,
-                  int height);
 
 /* ---- internal to kernels/image*.c.
  * Pair-table counting and folding (kernels/image_pairs.c): count npix

@@ -13,6 +13,7 @@
 
 #include "runners/list.h"
 #include "runners/runner.h"
+#include "runners/sysio.h"
 
 #define DECLARE(n) extern const struct runner runner_##n;
 PB_RUNNERS(DECLARE)
@@ -125,19 +126,12 @@ void runner_attach_arenas(const struct task_data *d)
 
 void runner_self_memory(uint64_t *hwm, uint64_t *shmem)
 {
+    char st[8192];
     *hwm = *shmem = 0;
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return;
-    char line[256];
-    unsigned long long kb;
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
-            *hwm = kb * 1024ull;
-        else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
-            *shmem = kb * 1024ull;
+    if (pb_self_status(st, sizeof st) > 0) {
+        pb_status_kb(st, "VmHWM", hwm);
+        pb_status_kb(st, "RssShmem", shmem);
     }
-    fclose(f);
 }
 
 void runner_self_cpu(double *user_s, double *sys_s)
@@ -148,15 +142,14 @@ void runner_self_cpu(double *user_s, double *sys_s)
     *sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
-void runner_reset_peak(void)
+int runner_reset_peak(void)
 {
     int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
     if (fd < 0)
-        return;
-    if (write(fd, "5", 1) < 0) {
-        /* old kernel or no /proc: the peak is then the process's life */
-    }
+        return 0; /* no /proc: the peak is then the process's life */
+    int ok = pb_write_all(fd, "5", 1) == 0; /* refused by an old kernel */
     close(fd);
+    return ok;
 }
 
 int32_t runner_tid(void)

@@ -42,40 +42,13 @@
 #include <unistd.h>
 
 #include "runners/fork_pool.h"
+#include "runners/sysio.h"
 
 static void close_fd(int *fd)
 {
     if (*fd >= 0)
         close(*fd);
     *fd = -1;
-}
-
-int fork_read_full(int fd, void *buf, size_t len)
-{
-    char *p = buf;
-    while (len) {
-        ssize_t r = read(fd, p, len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        p += r, len -= (size_t)r;
-    }
-    return 0;
-}
-
-int fork_write_full(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t r = write(fd, p, len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        p += r, len -= (size_t)r;
-    }
-    return 0;
 }
 
 /* ---- the worker side ---------------------------------------------------- */
@@ -127,9 +100,9 @@ static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
     int ok = (!copy || (in && out)) && runner_bind_worker(p->o, id) == 0 &&
              (!p->w->ops->worker_init || p->w->ops->worker_init(p->w, &ctx) == 0);
     char c = ok ? 'r' : 'f';
-    if (fork_write_full(p->ready_pipe[1], &c, 1) != 0 || !ok)
+    if (pb_write_all(p->ready_pipe[1], &c, 1) != 0 || !ok)
         _exit(3);
-    while (fork_read_full(go_fd, &c, 1) == 0) {
+    while (pb_read_full(go_fd, &c, 1) == 0) {
         runner_reset_peak();
         double u0, s0, u1, s1;
         runner_self_cpu(&u0, &s0);
@@ -143,7 +116,7 @@ static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
         p->ctl->mem[id].sys_s = s1 - s0;
         runner_self_memory(&p->ctl->mem[id].hwm, &p->ctl->mem[id].shmem);
         c = 'd';
-        if (rc != 0 || fork_write_full(p->done_pipe[1], &c, 1) != 0)
+        if (rc != 0 || pb_write_all(p->done_pipe[1], &c, 1) != 0)
             _exit(5);
     }
     if (p->w->ops->worker_fini && ctx)
@@ -422,7 +395,7 @@ static int run(void *pool, struct run_measure *m)
     int rc = -1;
     p->ctl->t0 = pb_now();
     for (unsigned k = 0; k < p->n; k++)
-        if (fork_write_full(p->wp[k].go_fd, "g", 1) != 0) {
+        if (pb_write_all(p->wp[k].go_fd, "g", 1) != 0) {
             fork_reap(&p->wp[k], 1);
             fork_describe_death(p, k);
             goto out;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "runners/fork_pool.h"
+#include "runners/sysio.h"
 
 /* One repetition of copy mode: tasks until the END_OF_REP message.  in and
  * out are the worker's own buffers, allocated and touched at start-up. */
@@ -21,12 +22,12 @@ int fork_worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
                        int out_fd, uint8_t *in, uint8_t *out)
 {
     struct msg hdr;
-    while (fork_read_full(in_fd, &hdr, sizeof hdr) == 0) {
+    while (pb_read_full(in_fd, &hdr, sizeof hdr) == 0) {
         if (hdr.task == END_OF_REP)
             return 0;
         size_t i = (size_t)hdr.task;
         if (i >= p->d->ntasks || hdr.len > p->max_in ||
-            fork_read_full(in_fd, in, hdr.len) != 0)
+            pb_read_full(in_fd, in, hdr.len) != 0)
             return -1;
         struct task_record rec = {0};
         rec.worker = (int32_t)id;
@@ -35,8 +36,8 @@ int fork_worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
         wl_exec(p->w, ctx, i, in, out, &rec.res);
         rec.end_s = pb_now() - p->ctl->t0;
         runner_progress(p->d, id, SIZE_MAX);
-        if (fork_write_full(out_fd, &rec, sizeof rec) != 0 ||
-            fork_write_full(out_fd, out, p->d->out_len[i]) != 0)
+        if (pb_write_all(out_fd, &rec, sizeof rec) != 0 ||
+            pb_write_all(out_fd, out, p->d->out_len[i]) != 0)
             return -1;
     }
     return -1; /* the driver went away mid-repetition */

@@ -70,8 +70,6 @@ struct pool {
 
 
 /* runners/fork.c */
-int fork_read_full(int fd, void *buf, size_t len);
-int fork_write_full(int fd, const void *buf, size_t len);
 /* Reap worker wp if it has exited (block: wait for it); 1 if it is gone. */
 int fork_reap(struct wproc *wp, int block);
 /* Put into p->m->error how worker k ended. */

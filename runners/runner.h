@@ -210,8 +210,10 @@ void runner_self_cpu(double *user_s, double *sys_s);
  * another way call it themselves. */
 void runner_progress(const struct task_data *d, unsigned k, size_t i);
 /* Reset the calling process's peak RSS (VmHWM) to its current RSS, so a
- * later runner_self_memory gives the peak since now (clear_refs "5"). */
-void runner_reset_peak(void);
+ * later runner_self_memory gives the peak since now (clear_refs "5").
+ * 1 when it was reset, 0 when the kernel refused (the peak is then the
+ * process's lifetime peak). */
+int runner_reset_peak(void);
 /* The calling thread's kernel id (gettid), for the report's pids. */
 int32_t runner_tid(void);
 /* Sleep o->settle_s (see run_options). */

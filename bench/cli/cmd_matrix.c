@@ -27,6 +27,7 @@
 #include "bench/report/reportlock.h"
 #include "bench/engine/run.h"
 #include "bench/engine/server_proc.h"
+#include "bench/util/safeio.h"
 
 struct margs {
     const char *file, *output;
@@ -96,20 +97,15 @@ static void hms(double s, char *buf, size_t n)
 static cJSON *load_previous(const char *path, const struct matrix *m,
                             char *done, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    char *t, why[400];
+    size_t n;
+    int rc = pb_read_file(path, &t, &n, why, sizeof why);
+    if (rc == -ENOENT)
         return NULL; /* nothing to resume: start afresh */
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *t = malloc((size_t)n + 1);
-    if (!t || fread(t, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f), free(t);
-        snprintf(err, errlen, "--resume: cannot read %s", path);
+    if (rc) {
+        snprintf(err, errlen, "--resume: %s", why);
         return NULL;
     }
-    fclose(f);
-    t[n] = 0;
     cJSON *doc = cJSON_Parse(t);
     free(t);
     const cJSON *schema = doc ? cJSON_GetObjectItem(doc, "schema") : NULL;

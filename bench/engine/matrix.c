@@ -13,6 +13,7 @@
 #include "bench/engine/config.h"
 #include "bench/engine/matrix.h"
 #include "bench/cli/parse.h"
+#include "bench/util/safeio.h"
 
 /* A matrix is run cell by cell, each at least a fraction of a second: more
  * cells than this is a mistake (a generated list gone wrong), and
@@ -417,32 +418,12 @@ static int no_duplicates(const cJSON *o, const char *where, char *err,
 int matrix_load(const char *path, struct matrix *m, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -EINVAL;
-    }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            char *t = realloc(text, cap = cap ? 2 * cap : 65536);
-            if (!t)
-                break;
-            text = t;
-        }
-        size_t r = fread(text + len, 1, cap - len - 1, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    fclose(f);
-    if (!text) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -ENOMEM;
-    }
-    text[len] = 0;
-    int rc = matrix_parse(path, text, m, err, errlen);
+    char *text;
+    size_t len;
+    int rc = pb_read_file(path, &text, &len, err, errlen);
+    if (rc)
+        return rc == -ENOMEM ? rc : -EINVAL;
+    rc = matrix_parse(path, text, m, err, errlen);
     free(text);
     return rc;
 }

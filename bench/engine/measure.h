@@ -16,6 +16,4 @@ void driver_usage_begin(struct driver_usage *start);
 /* End it: out gets the CPU spent since begin and the peak RSS. */
 void driver_usage_end(const struct driver_usage *start,
                       struct driver_usage *out);
-/* Current and peak RSS of a process from /proc/PID/status (bytes). */
-int proc_rss(int pid, uint64_t *rss, uint64_t *hwm);
 #endif

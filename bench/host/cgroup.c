@@ -10,6 +10,7 @@
  * used.  Files are tiny, so each is read whole with one read(2).
  */
 #include "bench/host/cgroup.h"
+#include "runners/sysio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,18 +60,9 @@ static int read_small(const char *dir, const char *name, char *buf, size_t n)
     char path[CG_PATH + 64];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
         return -ENAMETOOLONG;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t r;
-    do
-        r = read(fd, buf, n - 1);
-    while (r < 0 && errno == EINTR);
-    int err = r < 0 ? -errno : 0;
-    close(fd);
-    if (err)
-        return err;
-    buf[r] = '\0';
+    ssize_t r = pb_read_small(path, buf, n);
+    if (r < 0)
+        return (int)r;
     while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == ' ' ||
                      buf[r - 1] == '\t'))
         buf[--r] = '\0';
@@ -242,38 +234,46 @@ static int has_ctrl(const char *ctrls, const char *c)
     return 0;
 }
 
-/* Lines are "id:controllers:path"; the path may itself contain ':'. */
-static void read_proc(const char *file, struct cg_proc *pc)
+int cgroup_proc_line(const char *proc_cgroup, const char *ctrl, char *ctrls,
+                     size_t cn, char *path, size_t pn)
 {
-    memset(pc, 0, sizeof *pc);
-    FILE *f = fopen(file, "re");
+    FILE *f = fopen(proc_cgroup, "re");
     if (!f)
-        return;
+        return -errno;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    while ((n = getline(&line, &cap, f)) > 0) {
+    int rc = -ENOENT;
+    while (rc && (n = getline(&line, &cap, f)) > 0) {
         if (line[n - 1] == '\n')
             line[--n] = '\0';
+        /* "id:controllers:path"; the path may itself contain ':'. */
         char *c1 = strchr(line, ':');
         char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2 || c2[1] != '/')
             continue;
         *c1 = *c2 = '\0';
-        const char *id = line, *ctrls = c1 + 1, *path = c2 + 1;
-        if (strcmp(id, "0") == 0 && *ctrls == '\0') {
-            snprintf(pc->v2, sizeof pc->v2, "%s", path);
-            continue;
+        const char *id = line, *list = c1 + 1;
+        if (*ctrl ? has_ctrl(list, ctrl) : !strcmp(id, "0") && !*list) {
+            snprintf(ctrls, cn, "%s", list);
+            snprintf(path, pn, "%s", c2 + 1);
+            rc = 0;
         }
-        if (has_ctrl(ctrls, "cpu")) {
-            snprintf(pc->cpu, sizeof pc->cpu, "%s", path);
-            snprintf(pc->cpu_mount, sizeof pc->cpu_mount, "%s", ctrls);
-        }
-        if (has_ctrl(ctrls, "memory"))
-            snprintf(pc->mem, sizeof pc->mem, "%s", path);
     }
     free(line);
     fclose(f);
+    return rc;
+}
+
+static void read_proc(const char *file, struct cg_proc *pc)
+{
+    char ctrls[256];
+    memset(pc, 0, sizeof *pc);
+    cgroup_proc_line(file, "", ctrls, sizeof ctrls, pc->v2, sizeof pc->v2);
+    cgroup_proc_line(file, "cpu", pc->cpu_mount, sizeof pc->cpu_mount, pc->cpu,
+                     sizeof pc->cpu);
+    cgroup_proc_line(file, "memory", ctrls, sizeof ctrls, pc->mem,
+                     sizeof pc->mem);
 }
 
 /* The v1 cpu hierarchy's mount: root/cpu, or named after its controllers. */

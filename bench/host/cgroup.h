@@ -7,6 +7,7 @@
 #ifndef PARBENCH_CGROUP_H
 #define PARBENCH_CGROUP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bench/host/host.h"
@@ -29,5 +30,17 @@
  */
 int cgroup_read_limits(struct host_limits *l, const char *root,
                        const char *proc_cgroup, uint64_t ram_bytes);
+
+/*
+ * The line of proc_cgroup (a file laid out as /proc/self/cgroup: lines
+ * "id:controllers:/path") for the hierarchy whose comma-separated
+ * controller list names ctrl ("cpu", "memory"), or with ctrl "" the cgroup
+ * v2 line ("0::/path").  The first such line gives its controller list
+ * (ctrls, e.g. "cpu,cpuacct") and its path.  0, -ENOENT when no line
+ * matches, or -errno when the file cannot be read.  The one reader of that
+ * format: limits detection here and bench/host/limits.c both use it.
+ */
+int cgroup_proc_line(const char *proc_cgroup, const char *ctrl, char *ctrls,
+                     size_t cn, char *path, size_t pn);
 
 #endif

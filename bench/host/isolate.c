@@ -22,22 +22,10 @@
 
 #include "bench/host/isolate.h"
 #include "bench/report/jsonmem.h"
+#include "runners/sysio.h"
 
 /* The child's exit status when it could not build or print its result. */
 #define EXIT_NO_MEMORY 5
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w, n -= (size_t)w;
-    }
-    return 0;
-}
 
 static void child(const struct limit_state *st, cJSON *(*body)(void *),
                   void *arg, int fd)
@@ -49,14 +37,14 @@ static void child(const struct limit_state *st, cJSON *(*body)(void *),
         cJSON_AddStringToObject(o, "isolate_error", err);
         char *t = cJSON_PrintUnformatted(o);
         if (t)
-            write_all(fd, t, strlen(t));
+            pb_write_all(fd, t, strlen(t));
         _exit(3);
     }
     cJSON *o = body(arg);
     char *t = o ? cJSON_PrintUnformatted(o) : NULL;
     if (!t)
         _exit(EXIT_NO_MEMORY);
-    _exit(write_all(fd, t, strlen(t)) == 0 ? 0 : 4);
+    _exit(pb_write_all(fd, t, strlen(t)) == 0 ? 0 : 4);
 }
 
 /* Which limit, if any, pg says is passed now; its description in err. */
@@ -113,11 +101,7 @@ static void await_gone(const struct run_progress *pg, double seconds)
                 /* A zombie still answers kill(0): look at its state. */
                 char path[64], buf[512];
                 snprintf(path, sizeof path, "/proc/%d/stat", pid);
-                FILE *f = fopen(path, "re");
-                if (f) {
-                    size_t n = fread(buf, 1, sizeof buf - 1, f);
-                    fclose(f);
-                    buf[n] = 0;
+                if (pb_read_small(path, buf, sizeof buf) >= 0) {
                     char *rp = strrchr(buf, ')');
                     if (!(rp && rp[1] == ' ' && rp[2] == 'Z'))
                         left++;

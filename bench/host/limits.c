@@ -21,8 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/host/cgroup.h"
 #include "bench/host/host.h"
 #include "bench/host/limits.h"
+#include "runners/sysio.h"
 
 /* Docker uses 100 ms.  A run shorter than a few periods is limited
  * unevenly (two CPUs can burn a period's quota in half a period, then
@@ -64,53 +66,14 @@ static int read_file(const char *dir, const char *name, char *buf, size_t n)
 {
     char path[1400];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -errno;
-    size_t got = fread(buf, 1, n - 1, f);
-    buf[got] = 0;
-    fclose(f);
-    return 0;
+    ssize_t r = pb_read_small(path, buf, n);
+    return r < 0 ? (int)r : 0;
 }
 
 static int is_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* This process's path in the hierarchy whose /proc/self/cgroup line has a
- * controller list containing `want` ("" for the v2 "0::" line). */
-static int own_cgroup(const char *want, char *ctrls, size_t cn, char *path,
-                      size_t pn)
-{
-    FILE *f = fopen("/proc/self/cgroup", "r");
-    if (!f)
-        return -errno;
-    char line[1024];
-    int found = -ENOENT;
-    while (found && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
-        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c2)
-            continue;
-        *c2 = 0;
-        const char *list = c1 + 1;
-        int match = !*want ? !*list : 0;
-        if (*want && *list) {
-            char tmp[256];
-            snprintf(tmp, sizeof tmp, "%s", list);
-            for (char *s, *t = strtok_r(tmp, ",", &s); t; t = strtok_r(NULL, ",", &s))
-                match |= !strcmp(t, want);
-        }
-        if (match) {
-            snprintf(ctrls, cn, "%s", list);
-            snprintf(path, pn, "%s", c2 + 1);
-            found = 0;
-        }
-    }
-    fclose(f);
-    return found;
 }
 
 /* Kill every process in a cgroup and remove it (retrying while they die). */
@@ -152,7 +115,8 @@ static int make_v1(const char *ctrl, char *dir, size_t n)
 {
     static unsigned seq;
     char ctrls[256], path[512], mount[512];
-    if (own_cgroup(ctrl, ctrls, sizeof ctrls, path, sizeof path))
+    if (cgroup_proc_line(HOST_PROC_CGROUP, ctrl, ctrls, sizeof ctrls, path,
+                         sizeof path))
         return -ENOENT;
     snprintf(mount, sizeof mount, "%s/%s", limits_cgroup_root(), ctrls);
     if (!is_dir(mount))
@@ -178,7 +142,8 @@ static int make_v2(int need_cpu, int need_mem, char *dir, size_t n)
     char probe[600], ctrls[64], path[512];
     snprintf(probe, sizeof probe, "%s/cgroup.controllers", root);
     if (access(probe, F_OK) != 0 ||
-        own_cgroup("", ctrls, sizeof ctrls, path, sizeof path))
+        cgroup_proc_line(HOST_PROC_CGROUP, "", ctrls, sizeof ctrls, path,
+                         sizeof path))
         return -ENOENT;
     char parent[1100];
     snprintf(parent, sizeof parent, "%s%s", root, strcmp(path, "/") ? path : "");

@@ -11,6 +11,7 @@
 #include "bench/cli/parse.h"
 #include "bench/report/report.h"
 #include "bench/report/reportload.h"
+#include "bench/util/safeio.h"
 
 /* Parameters that are not part of a configuration: how often it was run.
  * (What a workload derives from its parameters is in the run's "derived"
@@ -85,37 +86,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -EINVAL;
 }
 
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap + 1);
-    for (size_t k; b && (k = fread(b + n, 1, cap - n, f)) > 0;) {
-        n += k;
-        if (n == cap) {
-            char *nb = cap > ((size_t)1 << 31) ? NULL : realloc(b, 2 * cap + 1);
-            if (!nb)
-                free(b);
-            b = nb, cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!b || bad) {
-        snprintf(err, errlen, "cannot read '%s': %s", path,
-                 b ? "read error" : "file too large");
-        free(b);
-        return NULL;
-    }
-    b[n] = 0;
-    *len = n;
-    return b;
-}
-
 /* The run-level checks: what every command relies on. */
 static int check_run(const char *path, int i, const cJSON *run, char *err,
                      size_t errlen)
@@ -186,8 +156,8 @@ int rl_load(const char *path, struct rl_report *r, char *err, size_t errlen)
     memset(r, 0, sizeof *r);
     r->path = path;
     size_t len;
-    char *text = read_all(path, &len, err, errlen);
-    if (!text)
+    char *text;
+    if (pb_read_file(path, &text, &len, err, errlen))
         return -EIO;
     int rc = rl_parse(path, text, len, r, err, errlen);
     free(text);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,23 +15,7 @@
 #include <unistd.h>
 
 #include "bench/util/safeio.h"
-
-static int write_iov(int fd, const struct iovec *iov, int n)
-{
-    for (int k = 0; k < n; k++) {
-        const char *p = iov[k].iov_base;
-        size_t left = iov[k].iov_len;
-        while (left) {
-            ssize_t w = write(fd, p, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                return w < 0 ? -errno : -EIO;
-            p += w, left -= (size_t)w;
-        }
-    }
-    return 0;
-}
+#include "runners/sysio.h"
 
 int pb_resolve_links(const char *path, char *out, size_t n)
 {
@@ -114,7 +99,7 @@ int pb_write_at(int dirfd, const char *dirname, const char *name,
         return rc;
     }
     fchmod(fd, 0644); /* whatever the umask: reports are for reading */
-    rc = write_iov(fd, iov, n);
+    rc = pb_write_iov(fd, iov, n);
     if (!rc && fsync(fd) != 0 && errno != EINVAL)
         rc = -errno;
     if (close(fd) != 0 && !rc)
@@ -132,7 +117,7 @@ int pb_write_path(const char *path, const struct iovec *iov, int n, char *err,
                   size_t errlen)
 {
     if (!path || !strcmp(path, "-")) {
-        int rc = write_iov(STDOUT_FILENO, iov, n);
+        int rc = pb_write_iov(STDOUT_FILENO, iov, n);
         if (rc)
             snprintf(err, errlen, "writing standard output: %s",
                      strerror(-rc));
@@ -158,7 +143,7 @@ int pb_write_path(const char *path, const struct iovec *iov, int n, char *err,
             snprintf(err, errlen, "%s: %s", path, strerror(-rc));
             return rc;
         }
-        rc = write_iov(fd, iov, n);
+        rc = pb_write_iov(fd, iov, n);
         if (close(fd) != 0 && !rc)
             rc = -errno;
         if (rc)
@@ -248,5 +233,57 @@ int pb_check_path(const char *what, const char *path, char *err,
     close(fd);
     unlinkat(dfd, probe, 0);
     close(dfd);
+    return 0;
+}
+
+int pb_read_file(const char *path, char **text, size_t *len, char *err,
+                 size_t errlen)
+{
+    *text = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        int rc = -errno;
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(-rc));
+        return rc;
+    }
+    /* The size, when there is one, only spares the buffer's growing: one
+     * byte more, so the read that finds the end fits in the first buffer. */
+    struct stat st;
+    size_t cap = 1 << 16, n = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size < PB_READ_MAX)
+        cap = (size_t)st.st_size + 1;
+    char *b = malloc(cap + 1);
+    int rc = b ? 0 : -ENOMEM;
+    while (!rc) {
+        ssize_t r = pb_read_upto(fd, b + n, cap - n);
+        if (r < 0) {
+            rc = (int)r;
+            break;
+        }
+        n += (size_t)r;
+        if (n < cap)
+            break; /* the end of the file */
+        if (cap >= PB_READ_MAX) {
+            rc = -EFBIG;
+            break;
+        }
+        size_t ncap = cap > PB_READ_MAX / 2 ? PB_READ_MAX : 2 * cap;
+        char *nb = realloc(b, ncap + 1);
+        if (!nb)
+            rc = -ENOMEM;
+        else
+            b = nb, cap = ncap;
+    }
+    close(fd);
+    if (rc) {
+        free(b);
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(-rc));
+        return rc;
+    }
+    b[n] = 0;
+    *text = b;
+    *len = n;
     return 0;
 }

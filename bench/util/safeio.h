@@ -1,4 +1,10 @@
-/* bench/util/safeio.h: writing files without destroying what a path names.
+/* bench/util/safeio.h: reading and writing the files a user names, without
+ * destroying what a path names.
+ *
+ * This is bench/'s helper home (bench/util/ holds what only bench/ uses);
+ * the descriptor loops and /proc readers that runners need too are in
+ * runners/sysio.h, which these functions are built on, because runners
+ * never include bench/ headers.
  *
  * Every file parbench writes (reports, exports, compare output, chart data,
  * image dumps) goes through here, so that:
@@ -13,6 +19,9 @@
  *    the directory with O_CREAT|O_EXCL|O_NOFOLLOW under unique temporary
  *    names and renamed over the final name, so a symlink planted there by
  *    someone else is replaced, never followed.
+ * Every whole file parbench reads (reports, matrices) comes through
+ * pb_read_file, which reads to the end of the file rather than trusting
+ * its size: /proc files say 0, a FIFO or /dev/stdin has none.
  */
 #ifndef PB_SAFEIO_H
 #define PB_SAFEIO_H
@@ -39,4 +48,11 @@ int pb_check_path(const char *what, const char *path, char *err,
  * to a file that does not exist yet gives that file's name).  0, or
  * -errno (-ELOOP after 40 links). */
 int pb_resolve_links(const char *path, char *out, size_t n);
+/* pb_read_file refuses (-EFBIG) a file of this many bytes or more. */
+#define PB_READ_MAX ((size_t)1 << 31)
+/* Read the file at path whole into a new buffer (*text, to free), with a
+ * NUL after its *len bytes (it may hold other NULs).  0, or -errno with
+ * "cannot read 'path': why" in err. */
+int pb_read_file(const char *path, char **text, size_t *len, char *err,
+                 size_t errlen);
 #endif

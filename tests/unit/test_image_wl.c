@@ -1,9 +1,11 @@
 /* tests/unit/test_image_wl.c: unit tests of the image workload beyond the
  * blur: brightness, equalisation, the fused pipeline, the workload's plan,
- * errors, inputs and tasks (also from two threads), and the PPM writer.
+ * errors, inputs and tasks (also from two threads), and the PPM writer
+ * (bench/engine/dump.c).
  * (The blur itself: tests/unit/test_image.c.)
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/engine/dump.h"
 #include "kernels/image.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -337,14 +340,13 @@ END_TEST
 
 START_TEST(test_ppm)
 {
-    char dir[] = "/tmp/test_image_XXXXXX", path[64], tmp[80];
+    char dir[] = "/tmp/test_image_XXXXXX", path[64], err[256];
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/out.ppm", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     uint8_t rgb[18];
     for (int i = 0; i < 18; i++)
         rgb[i] = (uint8_t)(i * 14);
-    ck_assert_int_eq(img_write_ppm(path, rgb, 3, 2), 0);
+    ck_assert_int_eq(dump_write_ppm(path, rgb, 3, 2, err, sizeof err), 0);
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);
     char buf[64];
@@ -354,11 +356,17 @@ START_TEST(test_ppm)
     ck_assert_uint_eq(got, strlen(hdr) + 18);
     EXPECT(memcmp(buf, hdr, strlen(hdr)) == 0, "bad header");
     EXPECT(memcmp(buf + strlen(hdr), rgb, 18) == 0, "bad pixels");
-    EXPECT(access(tmp, F_OK) != 0, "%s left behind", tmp);
+    /* No temporary file is left beside it. */
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e; (e = readdir(d));)
+        EXPECT(!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+               !strcmp(e->d_name, "out.ppm"), "%s left behind", e->d_name);
+    closedir(d);
     char bad[96];
     snprintf(bad, sizeof bad, "%s/no/such/dir.ppm", dir);
-    ck_assert_int_eq(img_write_ppm(bad, rgb, 3, 2), -ENOENT);
-    ck_assert_int_eq(img_write_ppm(path, rgb, 0, 2), -EINVAL);
+    ck_assert_int_eq(dump_write_ppm(bad, rgb, 3, 2, err, sizeof err), -ENOENT);
+    ck_assert_int_eq(dump_write_ppm(path, rgb, 0, 2, err, sizeof err), -EINVAL);
     unlink(path);
     rmdir(dir);
 }
