@@ -461,6 +461,50 @@ START_TEST(long_source_elided)
 }
 END_TEST
 
+/* The one reader of /proc/self/cgroup lines (limits.c uses it too). */
+START_TEST(proc_cgroup_lines)
+{
+    put("cgroup", "13:cpuset:/set\n"
+                  "12:cpu,cpuacct:/a:b/c\n"
+                  "4:memory:/mem\n"
+                  "3:memory:/second\n"
+                  "1:name=systemd:/user.slice\n"
+                  "5:pids:relative\n"
+                  "garbage\n"
+                  "0::/unified");
+    char ctrls[64], path[64];
+    ck_assert_int_eq(cgroup_proc_line(proc, "cpu", ctrls, sizeof ctrls, path,
+                                      sizeof path), 0);
+    ck_assert_str_eq(ctrls, "cpu,cpuacct"); /* not cpuset: whole names */
+    ck_assert_str_eq(path, "/a:b/c");       /* a ':' in the path is kept */
+    ck_assert_int_eq(cgroup_proc_line(proc, "cpuacct", ctrls, sizeof ctrls,
+                                      path, sizeof path), 0);
+    ck_assert_str_eq(path, "/a:b/c");
+    ck_assert_int_eq(cgroup_proc_line(proc, "memory", ctrls, sizeof ctrls,
+                                      path, sizeof path), 0);
+    ck_assert_str_eq(path, "/mem"); /* the first line that names it */
+    ck_assert_int_eq(cgroup_proc_line(proc, "", ctrls, sizeof ctrls, path,
+                                      sizeof path), 0);
+    ck_assert_str_eq(ctrls, "");
+    ck_assert_str_eq(path, "/unified"); /* the last line, no newline */
+    strcpy(path, "untouched");
+    ck_assert_int_eq(cgroup_proc_line(proc, "pids", ctrls, sizeof ctrls, path,
+                                      sizeof path), -ENOENT); /* not a path */
+    ck_assert_int_eq(cgroup_proc_line(proc, "systemd", ctrls, sizeof ctrls,
+                                      path, sizeof path), -ENOENT);
+    ck_assert_int_eq(cgroup_proc_line(proc, "io", ctrls, sizeof ctrls, path,
+                                      sizeof path), -ENOENT);
+    ck_assert_str_eq(path, "untouched");
+    /* v1 only: no "0::" line, so no v2 path. */
+    put("cgroup", "2:memory:/m\n1::/not-v2\n");
+    ck_assert_int_eq(cgroup_proc_line(proc, "", ctrls, sizeof ctrls, path,
+                                      sizeof path), -ENOENT);
+    unlink(proc);
+    ck_assert_int_eq(cgroup_proc_line(proc, "cpu", ctrls, sizeof ctrls, path,
+                                      sizeof path), -ENOENT);
+}
+END_TEST
+
 /* ---- effective CPUs and the real machine -------------------------------- */
 
 START_TEST(effective_cpus_rule)
@@ -704,6 +748,7 @@ static Suite *host_suite(void)
     tcase_add_test(cg, hybrid_prefers_v2);
     tcase_add_test(cg, no_cgroups);
     tcase_add_test(cg, long_source_elided);
+    tcase_add_test(cg, proc_cgroup_lines);
     suite_add_tcase(s, cg);
 
     TCase *real = tcase_create("real");
