@@ -36,14 +36,20 @@ void runner_progress(const struct task_data *d, unsigned k, size_t i)
     struct run_progress *pg = d->progress;
     if (!pg || k >= pg->nworkers)
         return;
-    struct worker_progress *wp = &pg->w[k];
+    runner_mark_task(&pg->w[k].task1, &pg->w[k].start_ns, i);
+}
+
+void runner_mark_task(_Atomic uint64_t *task1, _Atomic int64_t *start_ns,
+                      size_t i)
+{
     if (i == SIZE_MAX) {
-        atomic_store_explicit(&wp->task1, 0, memory_order_release);
+        atomic_store_explicit(task1, 0, memory_order_release);
         return;
     }
-    atomic_store_explicit(&wp->start_ns, (int64_t)(pb_now() * 1e9),
+    /* The start first: a watcher that sees the task sees when it began. */
+    atomic_store_explicit(start_ns, (int64_t)(pb_now() * 1e9),
                           memory_order_relaxed);
-    atomic_store_explicit(&wp->task1, (uint64_t)i + 1, memory_order_release);
+    atomic_store_explicit(task1, (uint64_t)i + 1, memory_order_release);
 }
 
 void runner_exec_task(const struct workload *w, void *ctx,
@@ -176,10 +182,17 @@ int runner_run_once(const struct runner *r, const struct workload *w,
         return -1;
     runner_settle(o);
     int rc = r->run(pool, m);
+    int crc = rc != 0 ? runner_close_keeping_error(r->close, pool, m)
+                      : r->close(pool, m);
+    return rc != 0 || crc != 0 ? -1 : 0;
+}
+
+int runner_close_keeping_error(int (*close)(void *, struct run_measure *),
+                               void *pool, struct run_measure *m)
+{
     char first[sizeof m->error];
     memcpy(first, m->error, sizeof first);
-    int crc = r->close(pool, m);
-    if (rc != 0) /* the run's own error is the cause; close's follows it */
-        memcpy(m->error, first, sizeof first);
-    return rc != 0 || crc != 0 ? -1 : 0;
+    int rc = close(pool, m);
+    memcpy(m->error, first, sizeof first);
+    return rc;
 }

@@ -358,11 +358,8 @@ static int open_pool(const struct workload *w, const struct task_data *d,
         rc = await_tokens(p, p->ready_pipe[0], p->n);
     m->spawn_s = pb_now() - s0;
     if (rc != 0) {
-        char msg[sizeof m->error];
-        memcpy(msg, m->error, sizeof msg);
         p->failed = 1;
-        close_pool(p, m);
-        memcpy(m->error, msg, sizeof msg);
+        runner_close_keeping_error(close_pool, p, m);
         return -1;
     }
     *pool = p;

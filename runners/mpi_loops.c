@@ -200,16 +200,8 @@ void mpi_futex_wake(_Atomic uint32_t *word)
 
 void mpi_task_progress(struct rank *r, size_t i)
 {
-    struct rank_watch *w = r->watch;
-    if (!w)
-        return;
-    if (i == SIZE_MAX) {
-        atomic_store_explicit(&w->task1, 0, memory_order_release);
-        return;
-    }
-    atomic_store_explicit(&w->start_ns, (int64_t)(pb_now() * 1e9),
-                          memory_order_relaxed);
-    atomic_store_explicit(&w->task1, (uint64_t)i + 1, memory_order_release);
+    if (r->watch)
+        runner_mark_task(&r->watch->task1, &r->watch->start_ns, i);
 }
 
 /* Wait for a message from src (or any) with tag, testing and sleeping as

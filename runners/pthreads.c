@@ -146,14 +146,12 @@ static int open_pool(const struct workload *w, const struct task_data *d,
     m->spawn_s = pb_now() - s0;
 
     if (err || atomic_load(&p->init_failed)) {
-        char msg[sizeof m->error];
         if (err)
-            snprintf(msg, sizeof msg, "could not start thread %u of %u: %s",
-                     p->n + 1, n, strerror(err));
+            snprintf(m->error, sizeof m->error, "could not start thread %u "
+                     "of %u: %s", p->n + 1, n, strerror(err));
         else
-            snprintf(msg, sizeof msg, "worker initialisation failed");
-        close_pool(p, m);
-        memcpy(m->error, msg, sizeof msg);
+            snprintf(m->error, sizeof m->error, "worker initialisation failed");
+        runner_close_keeping_error(close_pool, p, m);
         return -1;
     }
     *pool = p;

@@ -209,6 +209,11 @@ void runner_self_cpu(double *user_s, double *sys_s);
  * is idle again).  runner_exec_task does it; runners that run tasks
  * another way call it themselves. */
 void runner_progress(const struct task_data *d, unsigned k, size_t i);
+/* The same on any such pair of fields (task index + 1, start in ns), as
+ * worker_progress has them: what runner_progress and the mpi ranks'
+ * watchers share. */
+void runner_mark_task(_Atomic uint64_t *task1, _Atomic int64_t *start_ns,
+                      size_t i);
 /* Reset the calling process's peak RSS (VmHWM) to its current RSS, so a
  * later runner_self_memory gives the peak since now (clear_refs "5").
  * 1 when it was reset, 0 when the kernel refused (the peak is then the
@@ -222,6 +227,11 @@ void runner_settle(const struct run_options *o);
 int runner_run_once(const struct runner *r, const struct workload *w,
                     const struct task_data *d, const struct run_options *o,
                     struct run_measure *m);
+/* Close pool with close after a failure, keeping m->error as it was: the
+ * failure is the cause, what close reports follows from it.  close's
+ * return value. */
+int runner_close_keeping_error(int (*close)(void *, struct run_measure *),
+                               void *pool, struct run_measure *m);
 /* Block of tasks [*lo, *hi) for worker k of n under static scheduling. */
 void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,
                          size_t *hi);

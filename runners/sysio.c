@@ -1,6 +1,6 @@
-/* runners/sysio.c: see sysio.h.  One loop for writing and one for reading;
- * everything else is built on them, so EINTR, short counts and EAGAIN are
- * handled in exactly two places. */
+/* runners/sysio.c: see sysio.h.  One loop moves bytes both ways and
+ * everything else is built on it, so EINTR, short counts and EAGAIN are
+ * handled in exactly one place. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,24 +20,39 @@ static int wait_ready(int fd, short events)
     return 0;
 }
 
-int pb_write_all(int fd, const void *buf, size_t len)
+/* Move n bytes between fd and buf, writing or reading, however many calls
+ * it takes.  The count moved (less than n only when reading met the end of
+ * the file), or -errno; a write(2) that moves nothing is -EIO. */
+static ssize_t move_all(int fd, char *buf, size_t n, int writing)
 {
-    const char *p = buf;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = writing ? write(fd, buf + done, n - done)
+                            : read(fd, buf + done, n - done);
+        if (k < 0 && errno == EINTR)
             continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int rc = wait_ready(fd, POLLOUT);
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int rc = wait_ready(fd, writing ? POLLOUT : POLLIN);
             if (rc)
                 return rc;
             continue;
         }
-        if (w <= 0)
-            return w < 0 ? -errno : -EIO;
-        p += w, len -= (size_t)w;
+        if (k < 0)
+            return -errno;
+        if (k == 0) {
+            if (writing)
+                return -EIO;
+            break;
+        }
+        done += (size_t)k;
     }
-    return 0;
+    return (ssize_t)done;
+}
+
+int pb_write_all(int fd, const void *buf, size_t len)
+{
+    ssize_t r = move_all(fd, (char *)buf, len, 1);
+    return r < 0 ? (int)r : 0;
 }
 
 int pb_write_iov(int fd, const struct iovec *iov, int n)
@@ -52,25 +67,7 @@ int pb_write_iov(int fd, const struct iovec *iov, int n)
 
 ssize_t pb_read_upto(int fd, void *buf, size_t n)
 {
-    char *p = buf;
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, p + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int rc = wait_ready(fd, POLLIN);
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (r < 0)
-            return -errno;
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    return (ssize_t)got;
+    return move_all(fd, buf, n, 0);
 }
 
 int pb_read_full(int fd, void *buf, size_t len)

@@ -8,19 +8,8 @@
 #   SIZE=100MB TASKS=10 COMPLEXITY=2 REPEAT=5 scripts/bench-mpi.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PB=build/parbench
-SIZE=${SIZE:-100MB} TASKS=${TASKS:-10} COMPLEXITY=${COMPLEXITY:-2} REPEAT=${REPEAT:-5}
-out=$(mktemp -d /tmp/parbench-bench-mpi.XXXXXX)
-common=(--workload image --size "$SIZE" --tasks "$TASKS" --complexity "$COMPLEXITY"
-        --repeat "$REPEAT" --warmup 1 --quiet)
-echo "image workload: $SIZE in $TASKS tasks, complexity $COMPLEXITY, $REPEAT repetitions" \
-     "on $(nproc) CPUs (reports in $out)"
-n=0
-runone() {
-    n=$((n + 1))
-    "$PB" run "${common[@]}" "$@" --output "$out/$(printf %02d $n).json" ||
-        echo "  (run failed: $*)"
-}
+. scripts/bench-image-common.sh
+bench_image_start bench-mpi 10
 runone --runner single
 for w in 1 2; do
     runone --runner pthreads --workers "$w"

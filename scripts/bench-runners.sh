@@ -8,19 +8,8 @@
 #   SIZE=100MB TASKS=20 COMPLEXITY=2 REPEAT=5 scripts/bench-runners.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PB=build/parbench
-SIZE=${SIZE:-100MB} TASKS=${TASKS:-20} COMPLEXITY=${COMPLEXITY:-2} REPEAT=${REPEAT:-5}
-out=$(mktemp -d /tmp/parbench-bench-runners.XXXXXX)
-common=(--workload image --size "$SIZE" --tasks "$TASKS" --complexity "$COMPLEXITY"
-        --repeat "$REPEAT" --warmup 1 --quiet)
-echo "image workload: $SIZE in $TASKS tasks, complexity $COMPLEXITY, $REPEAT repetitions," \
-     "$(nproc) CPUs (reports in $out)"
-n=0
-runone() {
-    n=$((n + 1))
-    "$PB" run "${common[@]}" "$@" --output "$out/$(printf %02d $n).json" ||
-        echo "  (run failed: $*)"
-}
+. scripts/bench-image-common.sh
+bench_image_start bench-runners 20
 mpi=no
 "$PB" list 2>/dev/null | grep -q '^ *mpi .*unavailable' || mpi=yes
 runone --runner single

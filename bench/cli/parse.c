@@ -60,6 +60,21 @@ static int parse_decimal(const char *s, uint64_t *mant, int *scale,
     return 0;
 }
 
+/* The same as a double (m / 10^scale, divided as the digits say). */
+static int parse_real(const char *s, double *out, const char **rest)
+{
+    uint64_t m;
+    int sc;
+    int r = parse_decimal(s, &m, &sc, rest);
+    if (r)
+        return r;
+    double v = (double)m;
+    for (int k = 0; k < sc; k++)
+        v /= 10;
+    *out = v;
+    return 0;
+}
+
 static const struct unit *find_unit(const struct unit *t, size_t n,
                                     const char *name)
 {
@@ -119,10 +134,9 @@ int pb_parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
 
 int pb_parse_duration(const char *s, double *out, char *err, size_t errlen)
 {
-    uint64_t m;
-    int sc;
+    double v;
     const char *rest;
-    int r = parse_decimal(s, &m, &sc, &rest);
+    int r = parse_real(s, &v, &rest);
     if (r)
         return number_prefix_error(s, r, "duration", err, errlen);
     const struct unit *u =
@@ -132,9 +146,6 @@ int pb_parse_duration(const char *s, double *out, char *err, size_t errlen)
                  s, rest);
         return -EINVAL;
     }
-    double v = (double)m;
-    for (int k = 0; k < sc; k++)
-        v /= 10;
     v *= u->factor;
     if (v > 1e6) {
         snprintf(err, errlen, "'%s': duration too long", s);
@@ -189,18 +200,14 @@ int pb_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
 int pb_parse_number(const char *s, double min, double max, double *out,
                     char *err, size_t errlen)
 {
-    uint64_t m;
-    int sc;
+    double v;
     const char *rest;
-    int r = parse_decimal(s, &m, &sc, &rest);
+    int r = parse_real(s, &v, &rest);
     if (r || *rest) {
         if (!r)
             r = -1;
         return number_prefix_error(s, r, "number", err, errlen);
     }
-    double v = (double)m;
-    for (int k = 0; k < sc; k++)
-        v /= 10;
     if (v < min || v > max) {
         snprintf(err, errlen, "'%s' is out of range (%g..%g)", s, min, max);
         return -ERANGE;
