@@ -135,8 +135,8 @@ void runner_self_memory(uint64_t *hwm, uint64_t *shmem)
     char st[8192];
     *hwm = *shmem = 0;
     if (pb_self_status(st, sizeof st) > 0) {
-        pb_status_kb(st, "VmHWM", hwm);
-        pb_status_kb(st, "RssShmem", shmem);
+        pb_proc_kb(st, "VmHWM", hwm);
+        pb_proc_kb(st, "RssShmem", shmem);
     }
 }
 

@@ -93,7 +93,7 @@ ssize_t pb_read_small(const char *path, char *buf, size_t n)
     return r;
 }
 
-int pb_status_kb(const char *text, const char *key, uint64_t *bytes)
+int pb_proc_kb(const char *text, const char *key, uint64_t *bytes)
 {
     size_t kl = strlen(key);
     for (const char *line = text; line && *line;) {

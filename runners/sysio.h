@@ -1,6 +1,7 @@
 /* runners/sysio.h: descriptor and /proc helpers that runners and bench/
  * both need, written once: writing a whole buffer, reading an exact count,
- * reading a small file whole, and the fields of /proc/self/status.
+ * reading a small file whole, and the "Key: N kB" fields of
+ * /proc/self/status and /proc/meminfo.
  *
  * Why here: runners never include bench/ headers and kernels include
  * neither runners/ nor bench/, so what a runner needs can only live in
@@ -37,10 +38,11 @@ int pb_read_full(int fd, void *buf, size_t len);
  * /proc and /sys files, whose stat() size is 0, are read whole.  The count
  * read, or -errno (-EINVAL when n is 0). */
 ssize_t pb_read_small(const char *path, char *buf, size_t n);
-/* The value of the field key ("VmHWM", "RssShmem", ...) in text laid out as
- * /proc/PID/status is ("VmHWM:\t  1234 kB" lines), in bytes.  0, -ENOENT
- * when no line names key, -EINVAL when its value is not "<digits> kB". */
-int pb_status_kb(const char *text, const char *key, uint64_t *bytes);
+/* The value of the field key ("VmHWM", "MemAvailable", ...) in text laid
+ * out as /proc/PID/status and /proc/meminfo are ("VmHWM:\t  1234 kB"
+ * lines), in bytes.  0, -ENOENT when no line names key, -EINVAL when its
+ * value is not "<digits> kB" (bytes untouched then). */
+int pb_proc_kb(const char *text, const char *key, uint64_t *bytes);
 /* /proc/self/status into buf (see pb_read_small). */
 ssize_t pb_self_status(char *buf, size_t n);
 #endif

@@ -15,6 +15,7 @@
 #include "bench/engine/estimate.h"
 #include "bench/host/host.h"
 #include "kernels/prime.h"
+#include "runners/sysio.h"
 
 /* Seconds per input byte of the image pipeline, per complexity. */
 static double image_cost(const struct workload *w)
@@ -120,16 +121,11 @@ void estimate_memory(const struct run_plan *p, struct mem_need *m)
 /* MemAvailable from /proc/meminfo, bytes; 0 when unknown. */
 static uint64_t mem_available(void)
 {
-    FILE *f = fopen("/proc/meminfo", "re");
-    if (!f)
-        return 0;
-    char line[256];
-    unsigned long long kb = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-            break;
-    fclose(f);
-    return (uint64_t)kb * 1024;
+    char text[8192];
+    uint64_t b = 0;
+    if (pb_read_small("/proc/meminfo", text, sizeof text) > 0)
+        pb_proc_kb(text, "MemAvailable", &b);
+    return b;
 }
 
 /* "29.8 GiB": figures for people, not for parsing back. */

@@ -431,7 +431,7 @@ START_TEST(read_file_errors)
 }
 END_TEST
 
-/* ---- /proc/self/status ------------------------------------------------- */
+/* ---- /proc/self/status and /proc/meminfo -------------------------------- */
 
 START_TEST(status_fields_of_a_text)
 {
@@ -446,23 +446,35 @@ START_TEST(status_fields_of_a_text)
         "Huge:\t99999999999999999999 kB\n"
         "RssShmem:\t       0 kB";
     uint64_t v = 7;
-    ck_assert_int_eq(pb_status_kb(text, "VmHWM", &v), 0);
+    ck_assert_int_eq(pb_proc_kb(text, "VmHWM", &v), 0);
     ck_assert_uint_eq(v, 2048u * 1024);
-    ck_assert_int_eq(pb_status_kb(text, "VmRSS", &v), 0);
+    ck_assert_int_eq(pb_proc_kb(text, "VmRSS", &v), 0);
     ck_assert_uint_eq(v, 1024);
-    ck_assert_int_eq(pb_status_kb(text, "VmPeak", &v), 0);
+    ck_assert_int_eq(pb_proc_kb(text, "VmPeak", &v), 0);
     ck_assert_uint_eq(v, 123456u * 1024);
-    ck_assert_int_eq(pb_status_kb(text, "RssShmem", &v), 0); /* last line */
+    ck_assert_int_eq(pb_proc_kb(text, "RssShmem", &v), 0); /* last line */
     ck_assert_uint_eq(v, 0);
     v = 7;
-    ck_assert_int_eq(pb_status_kb(text, "Vm", &v), -ENOENT); /* no prefix */
-    ck_assert_int_eq(pb_status_kb(text, "VmSwap", &v), -ENOENT);
-    ck_assert_int_eq(pb_status_kb(text, "Bad", &v), -EINVAL);
-    ck_assert_int_eq(pb_status_kb(text, "Worse", &v), -EINVAL);
-    ck_assert_int_eq(pb_status_kb(text, "Huge", &v), -EINVAL);
-    ck_assert_int_eq(pb_status_kb(text, "Name", &v), -EINVAL);
+    ck_assert_int_eq(pb_proc_kb(text, "Vm", &v), -ENOENT); /* no prefix */
+    ck_assert_int_eq(pb_proc_kb(text, "VmSwap", &v), -ENOENT);
+    ck_assert_int_eq(pb_proc_kb(text, "Bad", &v), -EINVAL);
+    ck_assert_int_eq(pb_proc_kb(text, "Worse", &v), -EINVAL);
+    ck_assert_int_eq(pb_proc_kb(text, "Huge", &v), -EINVAL);
+    ck_assert_int_eq(pb_proc_kb(text, "Name", &v), -EINVAL);
     ck_assert_uint_eq(v, 7); /* untouched on failure */
-    ck_assert_int_eq(pb_status_kb("", "VmHWM", &v), -ENOENT);
+    ck_assert_int_eq(pb_proc_kb("", "VmHWM", &v), -ENOENT);
+}
+END_TEST
+
+START_TEST(meminfo_of_this_machine)
+{
+    char text[8192];
+    ck_assert_int_gt(pb_read_small("/proc/meminfo", text, sizeof text), 0);
+    uint64_t total = 0, avail = 0;
+    ck_assert_int_eq(pb_proc_kb(text, "MemTotal", &total), 0);
+    ck_assert_uint_gt(total, 0);
+    if (pb_proc_kb(text, "MemAvailable", &avail) == 0) /* Linux >= 3.14 */
+        ck_assert_uint_le(avail, total);
 }
 END_TEST
 
@@ -471,8 +483,8 @@ START_TEST(status_of_this_process)
     char st[8192];
     ck_assert_int_gt(pb_self_status(st, sizeof st), 0);
     uint64_t rss = 0, hwm = 0, shmem = 1;
-    ck_assert_int_eq(pb_status_kb(st, "VmRSS", &rss), 0);
-    ck_assert_int_eq(pb_status_kb(st, "VmHWM", &hwm), 0);
+    ck_assert_int_eq(pb_proc_kb(st, "VmRSS", &rss), 0);
+    ck_assert_int_eq(pb_proc_kb(st, "VmHWM", &hwm), 0);
     ck_assert_uint_gt(rss, 0);
     ck_assert_uint_ge(hwm, rss);
     /* runner_self_memory reads the same file: a peak that only grows. */
@@ -658,6 +670,7 @@ static Suite *io_suite(void)
     tcase_add_test(rd, read_file_errors);
     tcase_add_test(rd, status_fields_of_a_text);
     tcase_add_test(rd, status_of_this_process);
+    tcase_add_test(rd, meminfo_of_this_machine);
     suite_add_tcase(s, rd);
 
     TCase *wr = tcase_create("atomic");
