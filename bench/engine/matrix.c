@@ -13,6 +13,7 @@
 #include "bench/engine/config.h"
 #include "bench/engine/matrix.h"
 #include "bench/cli/parse.h"
+#include "bench/util/grow.h"
 #include "bench/util/safeio.h"
 
 /* A matrix is run cell by cell, each at least a fraction of a second: more
@@ -154,13 +155,8 @@ static int push(struct matrix *m, size_t *cap, const struct cell *c)
             return 1; /* the same configuration twice */
     if (m->ncells >= MATRIX_MAX_CELLS)
         return -E2BIG;
-    if (m->ncells == *cap) {
-        size_t nc = *cap ? 2 * *cap : 16;
-        struct cell *p = realloc(m->cells, nc * sizeof *p);
-        if (!p)
-            return -ENOMEM;
-        m->cells = p, *cap = nc;
-    }
+    if (pb_grow(&m->cells, cap, m->ncells, sizeof *m->cells, 16))
+        return -ENOMEM;
     m->cells[m->ncells++] = *c;
     m->slots[h] = m->ncells;
     return 0;
@@ -172,13 +168,8 @@ static int push(struct matrix *m, size_t *cap, const struct cell *c)
 static int key_add(char **key, size_t *len, size_t *cap, const char *s, int esc)
 {
     for (; *s; s++) {
-        if (*len + 3 > *cap) {
-            size_t nc = *cap ? 2 * *cap : 128;
-            char *k = realloc(*key, nc);
-            if (!k)
-                return -ENOMEM;
-            *key = k, *cap = nc;
-        }
+        if (pb_grow(key, cap, *len + 2, 1, 128)) /* room for 3 more */
+            return -ENOMEM;
         if (esc && (*s == ' ' || *s == '\\'))
             (*key)[(*len)++] = '\\';
         (*key)[(*len)++] = *s;

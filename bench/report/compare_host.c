@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bench/report/compare.h"
+#include "bench/util/grow.h"
 
 static const char *const fields[] = {
     "host.hostname", "host.cpu_model", "host.kernel", "host.arch",
@@ -24,13 +25,8 @@ static const char *const fields[] = {
 static int add(struct cmp *c, size_t *cap, const char *path, const cJSON *a,
                const cJSON *b)
 {
-    if (c->nhdiff == *cap) {
-        size_t nc = *cap ? 2 * *cap : 8;
-        struct host_diff *d = realloc(c->hdiff, nc * sizeof *d);
-        if (!d)
-            return -ENOMEM;
-        c->hdiff = d, *cap = nc;
-    }
+    if (pb_grow(&c->hdiff, cap, c->nhdiff, sizeof *c->hdiff, 8))
+        return -ENOMEM;
     struct host_diff *d = &c->hdiff[c->nhdiff];
     if (!(d->field = strdup(path)))
         return -ENOMEM;

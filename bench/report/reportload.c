@@ -11,6 +11,7 @@
 #include "bench/cli/parse.h"
 #include "bench/report/report.h"
 #include "bench/report/reportload.h"
+#include "bench/util/grow.h"
 #include "bench/util/safeio.h"
 
 /* Parameters that are not part of a configuration: how often it was run.
@@ -261,14 +262,9 @@ static int add_field(struct rl_config *c, size_t *cap, const char *name,
 {
     if (!value)
         return -ENOMEM;
-    if ((size_t)c->n == *cap) {
-        size_t nc = *cap ? 2 * *cap : 16;
-        struct rl_field *f = realloc(c->f, nc * sizeof *f);
-        if (!f) {
-            free(value);
-            return -ENOMEM;
-        }
-        c->f = f, *cap = nc;
+    if (pb_grow(&c->f, cap, (size_t)c->n, sizeof *c->f, 16)) {
+        free(value);
+        return -ENOMEM;
     }
     c->f[c->n].name = name;
     c->f[c->n++].value = value;

@@ -1,5 +1,5 @@
 /* tests/unit/io_testutil.h: what the I/O helpers' tests (test_sysio.c,
- * test_safeio.c) share: a mkdtemp directory per test, byte patterns, and a
+ * test_util.c) share: a mkdtemp directory per test, byte patterns, and a
  * job for a thread on the other end of a pipe or FIFO. */
 #ifndef PB_IO_TESTUTIL_H
 #define PB_IO_TESTUTIL_H

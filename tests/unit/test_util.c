@@ -1,7 +1,7 @@
 /*
- * tests/unit/test_safeio.c: bench/util/safeio.c, reading and writing the
+ * tests/unit/test_util.c: bench/util/: safeio.c, reading and writing the
  * files a user names, on real files, FIFOs, devices and /proc files in a
- * mkdtemp directory.
+ * mkdtemp directory; grow.c, the arrays' doubling.
  *
  * Whole files are read to their end whatever stat says (/proc: 0, a FIFO:
  * nothing).  Atomic writes must never destroy what a path names: a failed
@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "bench/util/grow.h"
 #include "bench/util/safeio.h"
 #include "runners/sysio.h"
 #include "tests/unit/io_testutil.h"
@@ -283,9 +284,41 @@ START_TEST(write_at_replaces_planted_link)
 }
 END_TEST
 
-static Suite *safeio_suite(void)
+/* ---- growing arrays ---------------------------------------------------- */
+
+START_TEST(grow_doubles_and_keeps)
 {
-    Suite *s = suite_create("safeio");
+    int *a = NULL;
+    size_t cap = 0;
+    ck_assert_int_eq(pb_grow(&a, &cap, 0, sizeof *a, 4), 0);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(cap, 4);
+    for (size_t i = 0; i < 100; i++) {
+        size_t was = cap;
+        ck_assert_int_eq(pb_grow(&a, &cap, i, sizeof *a, 4), 0);
+        ck_assert_uint_eq(cap, i < was ? was : 2 * was); /* only when full */
+        a[i] = (int)i * 7;
+    }
+    ck_assert_uint_eq(cap, 128);
+    for (size_t i = 0; i < 100; i++)
+        ck_assert_int_eq(a[i], (int)i * 7); /* moved whole */
+    /* Far past the end: at least n + 1. */
+    ck_assert_int_eq(pb_grow(&a, &cap, 1000, sizeof *a, 4), 0);
+    ck_assert_uint_eq(cap, 1001);
+    ck_assert_int_eq(a[99], 693);
+    /* Too large: refused, the array as it was. */
+    int *keep = a;
+    size_t kc = cap;
+    ck_assert_int_eq(pb_grow(&a, &cap, cap, SIZE_MAX / 4, 4), -ENOMEM);
+    ck_assert_ptr_eq(a, keep);
+    ck_assert_uint_eq(cap, kc);
+    free(a);
+}
+END_TEST
+
+static Suite *util_suite(void)
+{
+    Suite *s = suite_create("util");
     TCase *rd = tcase_create("reading");
     tcase_set_timeout(rd, 30);
     tcase_add_checked_fixture(rd, setup, teardown);
@@ -304,12 +337,16 @@ static Suite *safeio_suite(void)
     tcase_add_test(wr, atomic_write_never_replaces_fifo_or_device);
     tcase_add_test(wr, write_at_replaces_planted_link);
     suite_add_tcase(s, wr);
+
+    TCase *gr = tcase_create("grow");
+    tcase_add_test(gr, grow_doubles_and_keeps);
+    suite_add_tcase(s, gr);
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(safeio_suite());
+    SRunner *sr = srunner_create(util_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
