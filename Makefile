@@ -53,8 +53,8 @@ OBJ := build/obj
 endif
 
 # kernels are the hot loops: let the compiler vectorise them.
-$(OBJ)/kernels/%.o: ALLCFLAGS += -O3
-$(OBJ)/runners/mpi_rank.o $(OBJ)/runners/mpi_loops.o: ALLCFLAGS += $(MPI_CFLAGS)
+$(OBJ)/kernels/%.o: private ALLCFLAGS += -O3
+$(OBJ)/runners/mpi_rank.o $(OBJ)/runners/mpi_loops.o: private ALLCFLAGS += $(MPI_CFLAGS)
 
 KERNEL_SRC := $(wildcard kernels/*.c)
 RUNNER_SRC := $(if $(filter 1,$(MPI)),$(wildcard runners/*.c),$(filter-out runners/mpi_rank.c runners/mpi_loops.c,$(wildcard runners/*.c)))
