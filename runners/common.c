@@ -185,8 +185,11 @@ int runner_run_once(const struct runner *r, const struct workload *w,
     int rc = r->run(pool, m);
     char first[sizeof m->error];
     memcpy(first, m->error, sizeof first);
+    int first_signal = m->died_signal;
     int crc = r->close(pool, m);
-    if (rc != 0) /* the run's own error is the cause; close's follows it */
+    if (rc != 0) { /* the run's own error is the cause; close's follows it */
         memcpy(m->error, first, sizeof first);
+        m->died_signal = first_signal;
+    }
     return rc != 0 || crc != 0 ? -1 : 0;
 }
