@@ -170,9 +170,11 @@ int run_result_adopt(struct run_result *r, void *msg, size_t len)
     }
     memcpy(&h, msg, sizeof h);
     size_t sz[4];
+    /* Bounds far above what a run can have (100,000 repetitions, 10M
+     * tasks, 4096 workers) keep the sizes below from overflowing. */
     int sane = h.nreps <= h.cap_reps && h.nsummary <= h.nreps &&
-               h.workers <= 1u << 20 && h.nreps <= (size_t)1 << 32 &&
-               h.ntasks <= (size_t)1 << 32;
+               h.workers <= 1u << 16 && h.nreps <= (size_t)1 << 20 &&
+               h.ntasks <= (size_t)1 << 27 && h.text_len <= len;
     if (sane) {
         h.tasks = h.tasks && h.nreps ? h.tasks : NULL;
         wire_sizes(&h, sz);

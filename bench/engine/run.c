@@ -390,7 +390,10 @@ void run_execute(struct run_state *s, struct run_result *res)
     }
     res->has_checksum = done && !no_result;
     res->has_value = p->w.ops->has_value && done && !no_result;
-    run_result_status(res, st, "%s", err);
+    if (st != RUN_OK && res->nreps == 0) /* failed before measuring */
+        run_result_fail(res, st, "%s", err);
+    else
+        run_result_status(res, st, "%s", err);
     free(recs), free(digests), free(scratch);
     if (incomplete) /* a task's text did not fit: not a whole report */
         run_result_fail_oom(res, n, p->repeat);
