@@ -6,6 +6,11 @@
  * itself: CPU time from getrusage(RUSAGE_SELF) (all its threads) and peak
  * RSS from VmHWM after resetting it through /proc/self/clear_refs; the
  * runner adds the timed region and its worker processes' figures.
+ *
+ * What is measured goes into a typed struct run_result (result.h), in the
+ * supervised child; the supervisor receives it whole, and result_json.c
+ * makes it the report's run object, with the configuration part made
+ * here (run_config_json).
  */
 #include <errno.h>
 #include <fcntl.h>
