@@ -192,7 +192,9 @@ int runner_close_keeping_error(int (*close)(void *, struct run_measure *),
 {
     char first[sizeof m->error];
     memcpy(first, m->error, sizeof first);
+    int first_signal = m->died_signal;
     int rc = close(pool, m);
     memcpy(m->error, first, sizeof first);
+    m->died_signal = first_signal;
     return rc;
 }

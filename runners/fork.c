@@ -152,6 +152,7 @@ static int died_badly(const struct wproc *wp)
 void fork_describe_death(struct pool *p, unsigned k)
 {
     struct wproc *wp = &p->wp[k];
+    p->m->died_signal = WIFSIGNALED(wp->status) ? WTERMSIG(wp->status) : 0;
     if (WIFSIGNALED(wp->status))
         snprintf(p->m->error, sizeof p->m->error,
                  "worker %u (pid %d) was killed by signal %d (%s)", k,

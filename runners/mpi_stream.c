@@ -234,6 +234,7 @@ void mpi_describe_failure(struct job *j)
         if (j->died_rank > 0)
             snprintf(who, sizeof who, "worker %d", j->died_rank - 1);
         int st = j->died_status;
+        m->died_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
         if (WIFSIGNALED(st))
             snprintf(how, sizeof how, "was killed by signal %d (%s)",
                      WTERMSIG(st), strsignal(WTERMSIG(st)));
@@ -250,6 +251,11 @@ void mpi_describe_failure(struct job *j)
      * one that Hydra killed while cleaning up. */
     if (j->dead_pid) {
         const char *how = j->dead_how[0] ? j->dead_how : "?";
+        /* Hydra's exit string is its only word on how: "Killed (signal
+         * 9)".  Read as the data it is, for the signal's number. */
+        const char *sig = strstr(how, "(signal ");
+        if (!sig || sscanf(sig, "(signal %d)", &m->died_signal) != 1)
+            m->died_signal = 0;
         for (unsigned k = 0; k < j->nranks; k++)
             if (j->rank[k].pid == j->dead_pid ||
                 j->rank[k].watcher == j->dead_pid) {
@@ -263,6 +269,7 @@ void mpi_describe_failure(struct job *j)
         return;
     }
     if (j->reaped && WIFSIGNALED(j->status)) {
+        m->died_signal = WTERMSIG(j->status);
         snprintf(m->error, sizeof m->error, "mpiexec was killed by signal %d"
                  "%s%s", WTERMSIG(j->status), j->last_err[0] ? ": " : "",
                  j->last_err);

@@ -144,6 +144,10 @@ struct run_measure {
                                   runner decides it at run time (mpi);
                                   "" otherwise */
     char error[256];           /* run-level failure, "" if none */
+    int died_signal;           /* with error: a worker process (or the
+                                  job's launcher) was killed by this
+                                  signal; 0 otherwise.  bench/ decides on
+                                  it (OOM, interrupted), never on the text */
 };
 
 struct runner {

@@ -1,8 +1,10 @@
 /* bench/cli/cmd_matrix.c: `parbench matrix FILE.json`, a grid of runs into one
  * report.
  *
- * Every cell is checked (options, combinations, workload parameters)
- * before the first one runs.  Results are kept as they come: after each
+ * Every cell is checked before the first one runs, by the same function
+ * that runs it (bench/engine/runone.c), so a cell is refused exactly when
+ * `parbench run` would refuse it, with the same message: options,
+ * combinations, workload parameters, memory, limits.  Results are kept as they come: after each
  * cell the whole report is rewritten atomically, so a matrix killed at any
  * moment (kill -9 included) leaves a valid report holding every finished
  * cell, and `--resume` skips the cells the report already holds (matched
@@ -18,15 +20,12 @@
 #include <unistd.h>
 
 #include "bench/cli/commands.h"
-#include "bench/engine/estimate.h"
-#include "bench/engine/execute.h"
-#include "bench/report/jsonmem.h"
-#include "bench/engine/matrix.h"
 #include "bench/cli/opts.h"
+#include "bench/engine/matrix.h"
+#include "bench/engine/runone.h"
+#include "bench/report/jsonmem.h"
 #include "bench/report/report.h"
 #include "bench/report/reportlock.h"
-#include "bench/engine/run.h"
-#include "bench/engine/server_proc.h"
 #include "bench/util/safeio.h"
 
 struct margs {
@@ -68,9 +67,9 @@ static int parse_args(int argc, char **argv, struct margs *a)
     return 0;
 }
 
-/* Resolve cell k into a plan; with set_up, also run workload setup. */
-static int cell_plan(const struct cell *c, int force, struct run_config *cfg,
-                     struct run_plan *plan, char *err, size_t errlen)
+/* Cell c's configuration, as `parbench run` would get it from options. */
+static int cell_config(const struct cell *c, int force, struct run_config *cfg,
+                       char *err, size_t errlen)
 {
     config_defaults(cfg);
     cfg->force = force;
@@ -79,7 +78,7 @@ static int cell_plan(const struct cell *c, int force, struct run_config *cfg,
                        err, errlen))
             return -EINVAL;
     cfg->quiet = 1;
-    return config_resolve(cfg, plan, err, errlen);
+    return 0;
 }
 
 static void hms(double s, char *buf, size_t n)
@@ -93,18 +92,20 @@ static void hms(double s, char *buf, size_t n)
         snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
 }
 
-/* Report to resume from: its cells' keys are marked done. */
-static cJSON *load_previous(const char *path, const struct matrix *m,
-                            char *done, char *err, size_t errlen)
+/* Report to resume from, into *doc: its cells' keys are marked done.  0
+ * with *doc NULL when there is none (start afresh); -EINVAL with err when
+ * the file is there but cannot be resumed. */
+static int load_previous(const char *path, const struct matrix *m,
+                         char *done, cJSON **doc_out, char *err, size_t errlen)
 {
     char *t, why[400];
     size_t n;
     int rc = pb_read_file(path, &t, &n, why, sizeof why);
     if (rc == -ENOENT)
-        return NULL; /* nothing to resume: start afresh */
+        return 0; /* nothing to resume: start afresh */
     if (rc) {
         snprintf(err, errlen, "--resume: %s", why);
-        return NULL;
+        return -EINVAL;
     }
     cJSON *doc = cJSON_Parse(t);
     free(t);
@@ -113,7 +114,7 @@ static cJSON *load_previous(const char *path, const struct matrix *m,
         !cJSON_IsArray(cJSON_GetObjectItem(doc, "runs"))) {
         snprintf(err, errlen, "--resume: %s is not a %s report", path, PB_SCHEMA);
         cJSON_Delete(doc);
-        return NULL;
+        return -EINVAL;
     }
     const cJSON *run;
     int i = 0;
@@ -123,7 +124,7 @@ static cJSON *load_previous(const char *path, const struct matrix *m,
             snprintf(err, errlen, "--resume: %s: runs[%d] is not an object",
                      path, i);
             cJSON_Delete(doc);
-            return NULL;
+            return -EINVAL;
         }
         i++;
         const char *key = cJSON_GetStringValue(
@@ -132,7 +133,8 @@ static cJSON *load_previous(const char *path, const struct matrix *m,
             if (!strcmp(m->cells[k].key, key))
                 done[k] = 1;
     }
-    return doc;
+    *doc_out = doc;
+    return 0;
 }
 
 static int dry_run(const struct matrix *m, const double *est)
@@ -177,24 +179,17 @@ int cmd_matrix(int argc, char **argv)
         rc = pb_usage_error("matrix: out of memory");
         goto out;
     }
-    /* Check every cell before running any. */
+    /* Check every cell before running any: each the way `run` checks
+     * its configuration, limits included. */
     for (size_t k = 0; k < m.ncells; k++) {
         struct run_plan plan;
-        struct run_state st;
-        int bad = cell_plan(&m.cells[k], a.force, &cfgs[k], &plan, err,
-                             sizeof err);
-        /* url without --urls: setup only formats URLs from the embedded
-         * server's address, so checking needs no server yet. */
-        if (!bad && plan.embedded_server)
-            plan.w.p.base_url = "http://127.0.0.1:0";
-        /* Memory too, like any other bad value: before the first cell. */
-        if (!bad) {
-            bad = run_setup(&st, &plan, err, sizeof err) ||
-                  estimate_check_memory(&plan, err, sizeof err);
-            if (!bad)
-                est[k] = estimate_run_s(&plan);
-            run_cleanup(&st); /* after a failed setup too */
-        }
+        struct run_outcome chk;
+        struct run_request rq = {.mode = RUN_CHECK, .cfg = &cfgs[k]};
+        memset(&chk, 0, sizeof chk);
+        int bad = cell_config(&m.cells[k], a.force, &cfgs[k], err, sizeof err) ||
+                  run_one(&rq, &plan, &chk, err, sizeof err);
+        est[k] = chk.estimate_s;
+        run_outcome_free(&chk);
         if (bad) {
             rc = pb_usage_error("matrix: cell %zu (%s): %s", k + 1,
                                 m.cells[k].key, err);
@@ -210,9 +205,8 @@ int cmd_matrix(int argc, char **argv)
         rc = pb_usage_error("matrix: %s", err);
         goto out;
     }
-    cJSON *doc = a.resume ? load_previous(a.output, &m, done, err, sizeof err)
-                          : NULL;
-    if (a.resume && !doc && err[0] && strstr(err, "--resume")) {
+    cJSON *doc = NULL;
+    if (a.resume && load_previous(a.output, &m, done, &doc, err, sizeof err)) {
         rc = pb_usage_error("matrix: %s", err);
         goto out;
     }
@@ -252,50 +246,55 @@ int cmd_matrix(int argc, char **argv)
         }
         double c0 = pb_now();
         struct run_plan plan;
-        struct run_state st;
-        struct limit_state ls;
-        struct server_proc srv = {0};
-        cJSON *run = NULL;
-        int failed = 1;
-        if (cell_plan(&m.cells[k], a.force, &cfgs[k], &plan, err,
-                             sizeof err) == 0 &&
-            server_proc_attach(&srv, &plan, err, sizeof err) == 0 &&
-            run_setup(&st, &plan, err, sizeof err) == 0) {
-            if (execute_prepare(&plan, &ls, err, sizeof err) == 0) {
-                run = execute_run(&st, &ls, &failed);
-                if (!run)
-                    snprintf(err, sizeof err, "out of memory building the "
-                             "report");
-            } else {
-                run = run_failed_json(&st, err);
-            }
-            run_cleanup(&st);
+        struct run_outcome o;
+        struct run_cell cell = {.index = k, .experiment = m.cells[k].experiment,
+                                .key = m.cells[k].key};
+        struct run_request rq = {.mode = RUN_EXECUTE, .cfg = &cfgs[k],
+                                 .want_json = 1, .cell = &cell};
+        /* Refused now although the check passed (the host changed since:
+         * memory, cgroups, a file): recorded as a failed cell, with the
+         * same keys as any run, and the matrix goes on.  A cell whose
+         * options no longer resolve at all has no run to record. */
+        if (run_one(&rq, &plan, &o, err, sizeof err) && !o.recorded) {
+            run_outcome_free(&o);
+            cJSON_Delete(doc);
+            rc = pb_usage_error("matrix: cell %zu (%s): %s", k + 1,
+                                m.cells[k].key, err);
+            goto out;
         }
-        server_proc_stop(&srv); /* the cell's embedded server, if any */
         /* From here on the cell's record is small: if it cannot be made,
          * memory is gone and the matrix stops, its report on disk holding
          * every cell before this one. */
-        mark = pb_json_mark();
-        if (!run) { /* validated above: only a changed machine gets here */
-            run = cJSON_CreateObject();
-            cJSON_AddStringToObject(run, "status", "failed");
-            cJSON_AddStringToObject(run, "error", err);
-        }
-        cJSON *cell = cJSON_AddObjectToObject(run, "cell");
-        cJSON_AddNumberToObject(cell, "index", (double)k);
-        cJSON_AddStringToObject(cell, "experiment", m.cells[k].experiment);
-        cJSON_AddStringToObject(cell, "key", m.cells[k].key);
-        if (!run || pb_json_failed_since(mark)) {
+        cJSON *run = o.json;
+        o.json = NULL;
+        if (!run) {
             fprintf(stderr, "parbench: matrix: cell %zu: out of memory "
                     "building the report\n", k + 1);
-            cJSON_Delete(run);
+            run_outcome_free(&o);
             cJSON_Delete(doc);
             rc = 1;
             goto out;
         }
-        cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "runs"), run);
+        cJSON *runs = cJSON_GetObjectItem(doc, "runs");
+        cJSON_AddItemToArray(runs, run);
+        int wrc = report_write(a.output, doc, err, sizeof err);
+        if (wrc == -ENOMEM) {
+            /* This cell does not fit in memory as text: it is kept as a
+             * failed run saying so, and the matrix goes on. */
+            cJSON *short_run = run_outcome_oom(&o);
+            if (short_run) {
+                cJSON_ReplaceItemInArray(runs, cJSON_GetArraySize(runs) - 1,
+                                         short_run);
+                wrc = report_write(a.output, doc, err, sizeof err);
+            }
+        }
+        int failed = o.res.status != RUN_OK;
+        enum run_status status = o.res.status;
+        char cause[RUN_ERROR_MAX];
+        snprintf(cause, sizeof cause, "%s", o.res.error);
+        run_outcome_free(&o);
         failed_cells += failed != 0;
-        if (report_write(a.output, doc, err, sizeof err)) {
+        if (wrc) {
             fprintf(stderr, "parbench: matrix: %s\n", err);
             cJSON_Delete(doc);
             rc = 1;
@@ -304,9 +303,7 @@ int cmd_matrix(int argc, char **argv)
         ran++;
         spent += pb_now() - c0, spent_est += est[k], est_left -= est[k];
         if (show && failed)
-            fprintf(stderr, "  -> %s: %s\n",
-                    cJSON_GetStringValue(cJSON_GetObjectItem(run, "status")),
-                    cJSON_GetStringValue(cJSON_GetObjectItem(run, "error")));
+            fprintf(stderr, "  -> %s: %s\n", run_status_name(status), cause);
     }
     if (!a.quiet) {
         char el[32];

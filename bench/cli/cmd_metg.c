@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bench/cli/commands.h"
-#include "bench/engine/execute.h"
+#include "bench/engine/runone.h"
 #include "bench/host/host.h"
 #include "bench/engine/metg_run.h"
 #include "bench/cli/opts.h"
@@ -197,23 +197,20 @@ static int expand(const struct margs *a, char *buf, size_t buflen,
 }
 
 /* Is entry e runnable as configured (names, combinations, limits)?  The
- * same checks `parbench run` makes, on a one-task configuration. */
+ * checks `parbench run` makes, by the function that makes them for it, on
+ * a one-task configuration. */
 static int check_entry(const struct metg_entry *e, const struct metg_opts *o,
                        char *err, size_t errlen)
 {
     struct run_config c;
     struct run_plan plan;
-    struct run_state st;
-    struct limit_state ls;
-    if (metg_config(e, o, e->workers, 1, 1, 1, &c, err, errlen) ||
-        config_resolve(&c, &plan, err, errlen))
+    struct run_outcome out;
+    struct run_request rq = {.mode = RUN_CHECK, .cfg = &c};
+    if (metg_config(e, o, e->workers, 1, 1, 1, &c, err, errlen))
         return -EINVAL;
-    int rc = run_setup(&st, &plan, err, errlen);
-    run_cleanup(&st);
-    if (rc || execute_prepare(&plan, &ls, err, errlen))
-        return -EINVAL;
-    limits_cleanup(&ls);
-    return 0;
+    int rc = run_one(&rq, &plan, &out, err, errlen);
+    run_outcome_free(&out);
+    return rc ? -EINVAL : 0;
 }
 
 static void print_help(void)

@@ -80,7 +80,7 @@ int config_set(struct run_config *c, const char *name, const char *value,
     const struct opt *o = opt_find(opts, NOPTS, name);
     if (!o) {
         snprintf(err, errlen, "unknown option '--%s'", name);
-        return -EINVAL;
+        return -ENOENT;
     }
     int rc = opt_set(o, c, value, err, errlen);
     if (rc)

@@ -58,7 +58,8 @@ struct run_plan {
 };
 
 void config_defaults(struct run_config *c);
-/* Set option `name` (without "--") from its text value. */
+/* Set option `name` (without "--") from its text value: -ENOENT when
+ * there is no such option, -EINVAL for a bad value (err says why). */
 int config_set(struct run_config *c, const char *name, const char *value,
                char *err, size_t errlen);
 /* Parse `parbench run` arguments (argv[0] is the first option). */

@@ -1,10 +1,10 @@
-/* bench/engine/execute.c: one configuration, in-process or under limits.
+/* bench/engine/execute.c: one configuration, run in its supervised child.
  *
- * Without limits the run happens in this process.  With limits it happens
- * in a child inside the run's cgroups (bench/host/isolate.c) and this process
- * only records: the run object comes back as JSON, or, when the child was
- * killed (the OOM killer, a crash), this process writes the run object
- * itself with the cause.
+ * The run happens in a child (inside the run's cgroups when it has limits,
+ * bench/host/isolate.c) and this process only records: the child's typed
+ * result comes back whole, or, when the child was killed (the OOM killer,
+ * a crash, a timeout, someone's SIGTERM), this process makes the failed
+ * result itself with the cause.
  *
  * "oom" is what the kernel says, never a guess from the signal: a SIGKILL
  * from outside (a user, a watchdog) while --memory is set is "failed" with
@@ -12,7 +12,13 @@
  * (which also catches a worker killed while the child survived).  On a
  * kernel without that counter (v1 before Linux 4.13) the stated rule is:
  * a process of the run died of SIGKILL and the cgroup had reached its
- * limit (memory.failcnt > 0 and the peak at the limit). */
+ * limit (memory.failcnt > 0 and the peak at the limit).  Which process
+ * died of which signal is a number the runner or the supervisor gives
+ * (run_result.died_signal), never read out of a message.
+ *
+ * "interrupted": a process of the run (the child or a worker) was ended by
+ * SIGINT, SIGTERM, SIGHUP or SIGQUIT, someone stopping it from outside. */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -20,7 +26,6 @@
 #include <string.h>
 
 #include "bench/engine/execute.h"
-#include "bench/report/jsonmem.h"
 #include "bench/cli/parse.h"
 
 int execute_prepare(struct run_plan *p, struct limit_state *ls, char *err,
@@ -35,19 +40,14 @@ int execute_prepare(struct run_plan *p, struct limit_state *ls, char *err,
 
 struct body_arg {
     struct run_state *s;
-    int failed;
+    struct run_result res; /* the child's, sent from its memory */
 };
 
-static cJSON *body(void *arg)
+static void body(void *arg, struct isolate_msg *m)
 {
     struct body_arg *b = arg;
-    return run_execute(b->s, &b->failed);
-}
-
-static void set_str(cJSON *o, const char *k, const char *v)
-{
-    cJSON_DeleteItemFromObject(o, k);
-    cJSON_AddStringToObject(o, k, v);
+    run_execute(b->s, &b->res);
+    m->parts = run_result_wire(&b->res, m->part, m->len);
 }
 
 /* The progress page the supervisor watches, shared with the child and its
@@ -72,74 +72,91 @@ static struct run_progress *map_progress(const struct run_plan *p,
     return pg;
 }
 
+/* A signal someone sends to stop a program, as opposed to the kernel's
+ * or parbench's own SIGKILL. */
+static int interrupting(int sig)
+{
+    return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+/* res from how the child ended. */
+static void take_outcome(struct run_state *s, struct isolate_outcome *o,
+                         struct run_result *res)
+{
+    int rc = -EPROTO;
+    if (o->end == ISOLATE_SENT) {
+        rc = run_result_adopt(res, o->msg, o->len);
+        o->msg = NULL;
+        if (rc == 0)
+            return;
+    }
+    run_result_init(res);
+    res->setup_s = s->setup_s;
+    struct wl_memory wm;
+    wl_memory(&s->plan->w, &wm);
+    res->input_bytes = wm.inputs;
+    res->output_bytes = wm.outputs;
+    switch (o->end) {
+    case ISOLATE_TIMED_OUT:
+        run_result_fail(res, RUN_TIMEOUT, "%s", o->error);
+        break;
+    case ISOLATE_KILLED:
+        run_result_fail(res, RUN_FAILED, "%s", o->error);
+        res->died_signal = o->signal;
+        break;
+    case ISOLATE_SENT: /* but not a whole result */
+        run_result_fail(res, RUN_FAILED, "the run's process sent a "
+                        "malformed result");
+        break;
+    default:
+        run_result_fail(res, RUN_FAILED, "%s", o->error);
+        break;
+    }
+}
+
 /* Every configuration runs in a supervised child (bench/host/isolate.c): with
  * limits, so they hold the run and not the recorder; and always, so that a
  * stuck or stopped worker -- a thread included, which cannot be killed on
  * its own -- ends as status "timeout" with the report written and the next
  * matrix cell going on. */
-cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
+void execute_run(struct run_state *s, struct limit_state *ls,
+                 struct run_result *res)
 {
     struct body_arg b = {.s = s};
-    char err[300];
-    int sig = 0, timed_out = 0;
-    unsigned long mark = pb_json_mark();
     size_t pg_bytes = 0;
     struct run_progress *pg = map_progress(s->plan, &pg_bytes);
     s->progress = pg;
-    cJSON *run = isolate_run_watched(ls, body, &b, pg, &sig, &timed_out, err,
-                                     sizeof err);
+    struct isolate_outcome o;
+    isolate_run(ls, body, &b, pg, &o);
     s->progress = NULL;
     if (pg)
         munmap(pg, pg_bytes);
+    take_outcome(s, &o, res);
     int64_t ooms = limits_oom_kills(ls);
     uint64_t peak = limits_memory_peak(ls);
-    if (!run) {
-        run = run_failed_json(s, err);
-        if (run && timed_out)
-            set_str(run, "status", "timeout");
-    }
-    if (!run) {
-        limits_cleanup(ls);
-        *failed = 1;
-        return NULL;
-    }
-    const cJSON *st = cJSON_GetObjectItem(run, "status");
-    int ok = cJSON_IsString(st) && !strcmp(st->valuestring, "ok");
-    const cJSON *e = cJSON_GetObjectItem(run, "error");
-    /* A worker's death reaches the error text as "signal 9". */
-    int sigkill = sig == SIGKILL ||
-                  (cJSON_IsString(e) && strstr(e->valuestring, "signal 9"));
+    int sigkill = res->died_signal == SIGKILL;
     int oom = ooms > 0 ||
               (ooms < 0 && sigkill && limits_memory_limit_hit(ls));
-    if (!ok && oom) {
-        char lim[32], msg[600], count[64];
+    if (res->status != RUN_OK && oom) {
+        char lim[32], count[64];
         pb_format_size(ls->req.memory, lim, sizeof lim);
         if (ooms >= 0)
             snprintf(count, sizeof count, "%lld OOM kill%s", (long long)ooms,
                      ooms == 1 ? "" : "s");
         else
             snprintf(count, sizeof count, "killed at its limit");
-        snprintf(msg, sizeof msg, "out of memory: the run exceeded its "
-                 "memory limit of %s (%s; %s): %s", lim, ls->mechanism, count,
-                 cJSON_IsString(e) ? e->valuestring : "killed");
-        set_str(run, "status", "oom");
-        set_str(run, "error", msg);
+        run_result_status(res, RUN_OOM, "out of memory: the run exceeded "
+                          "its memory limit of %s (%s; %s): %s", lim,
+                          ls->mechanism, count,
+                          res->error[0] ? res->error : "killed");
+    } else if ((res->status == RUN_FAILED || res->status == RUN_PARTIAL) &&
+               interrupting(res->died_signal)) {
+        run_result_status(res, RUN_INTERRUPTED, "%s", res->error);
     }
     if (limits_active(&ls->req)) {
-        cJSON *lj = limits_json(ls);
-        if (peak)
-            cJSON_AddNumberToObject(lj, "cgroup_memory_peak_bytes",
-                                    (double)peak);
-        cJSON_DeleteItemFromObject(run, "limits");
-        cJSON_AddItemToObject(run, "limits", lj);
+        res->limited = 1;
+        res->limits = *ls; /* before the cgroups' names are cleared */
+        res->cgroup_memory_peak = peak;
         limits_cleanup(ls);
     }
-    if (pb_json_failed_since(mark)) { /* reading it back or adding to it */
-        cJSON_Delete(run);
-        *failed = 1;
-        return run_oom_json(s);
-    }
-    st = cJSON_GetObjectItem(run, "status");
-    *failed = !(cJSON_IsString(st) && !strcmp(st->valuestring, "ok"));
-    return run;
 }

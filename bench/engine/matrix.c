@@ -63,8 +63,9 @@ static int check_value(const char *where, const char *name, const char *text,
     struct run_config c;
     config_defaults(&c);
     char sub[256];
-    if (config_set(&c, name, text, sub, sizeof sub)) {
-        if (strstr(sub, "unknown option"))
+    int rc = config_set(&c, name, text, sub, sizeof sub);
+    if (rc) {
+        if (rc == -ENOENT)
             snprintf(err, errlen, "%s: unknown key '%s' (keys are `parbench "
                      "run` options)", where, name);
         else

@@ -1,5 +1,5 @@
 /* bench/engine/metg_run.c: one METG sweep, run point by point through the same
- * path as `parbench run` (config -> plan -> run_setup -> execute_run), so a
+ * path as `parbench run` (bench/engine/runone.c), so a
  * point is measured exactly like a run of the spin workload would be, with
  * the same warm-up, repetitions and limits.
  *
@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/engine/execute.h"
-#include "bench/host/host.h"
 #include "bench/engine/metg_run.h"
-#include "bench/engine/run.h"
+#include "bench/engine/runone.h"
+#include "bench/host/host.h"
+#include "bench/report/stats.h"
 #include "kernels/spin.h"
 
 void metg_format_s(double s, char *buf, size_t n)
@@ -64,56 +64,10 @@ int metg_config(const struct metg_entry *e, const struct metg_opts *o,
     return 0;
 }
 
-/* One run; NULL with err when it could not start (bad configuration). */
-static cJSON *run_once(const struct run_config *c, int *failed, char *err,
-                       size_t errlen)
-{
-    struct run_plan plan;
-    struct run_state st;
-    struct limit_state ls;
-    if (config_resolve(c, &plan, err, errlen))
-        return NULL;
-    plan.no_task_records = 1;
-    if (run_setup(&st, &plan, err, errlen)) {
-        run_cleanup(&st);
-        return NULL;
-    }
-    if (execute_prepare(&plan, &ls, err, errlen)) {
-        run_cleanup(&st);
-        return NULL;
-    }
-    cJSON *run = execute_run(&st, &ls, failed);
-    run_cleanup(&st);
-    if (!run)
-        snprintf(err, errlen, "out of memory building the report");
-    return run;
-}
-
-/* Wall time of a finished run (stat: "median", "min"), or NaN with its
- * error in err. */
-static double run_wall(const cJSON *run, int failed, const char *stat,
-                       char *err, size_t errlen)
-{
-    if (failed) {
-        const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(run, "status"));
-        const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(run, "error"));
-        snprintf(err, errlen, "%s: %s", st ? st : "failed",
-                 why ? why : "the run failed");
-        return NAN;
-    }
-    const cJSON *wall = cJSON_GetObjectItem(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(run, "summary"), "wall_s"),
-        stat);
-    if (!cJSON_IsNumber(wall) || !(wall->valuedouble > 0)) {
-        snprintf(err, errlen, "the run measured no wall time");
-        return NAN;
-    }
-    return wall->valuedouble;
-}
-
 /* Run e at `workers` with tasks x iters; the median wall (baseline: the
  * fastest), or NaN with err.  all (optional) gets every repetition's wall;
- * mech the limits' mechanism. */
+ * mech the limits' mechanism.  The run takes the path of `parbench run`,
+ * its result read as the typed struct it is. */
 static double measure(const struct metg_entry *e, const struct metg_opts *o,
                       unsigned workers, uint64_t tasks, uint64_t iters,
                       int baseline, cJSON *all, char *mech, size_t mechlen,
@@ -124,23 +78,39 @@ static double measure(const struct metg_entry *e, const struct metg_opts *o,
         return NAN;
     if (baseline && c.repeat < 3)
         c.repeat = 3;
-    int failed = 1;
-    cJSON *run = run_once(&c, &failed, err, errlen);
-    if (!run)
+    struct run_plan plan;
+    struct run_outcome out;
+    struct run_request rq = {.mode = RUN_EXECUTE, .cfg = &c,
+                             .no_task_records = 1};
+    if (run_one(&rq, &plan, &out, err, errlen)) {
+        run_outcome_free(&out);
         return NAN;
-    double wall = run_wall(run, failed, baseline ? "min" : "median", err,
-                           errlen);
-    const cJSON *rep;
-    cJSON_ArrayForEach(rep, cJSON_GetObjectItem(run, "repetitions")) {
-        const cJSON *w = cJSON_GetObjectItem(rep, "wall_s");
-        if (all && cJSON_IsNumber(w))
-            cJSON_AddItemToArray(all, cJSON_CreateNumber(w->valuedouble));
     }
-    const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(
-        cJSON_GetObjectItem(run, "limits"), "mechanism"));
-    if (mech && m)
-        snprintf(mech, mechlen, "%s", m);
-    cJSON_Delete(run);
+    const struct run_result *r = &out.res;
+    double wall = NAN;
+    if (r->status != RUN_OK) {
+        snprintf(err, errlen, "%s: %.*s", run_status_name(r->status),
+                 (int)(errlen > 16 ? errlen - 16 : 0),
+                 r->error[0] ? r->error : "the run failed");
+    } else {
+        double *x = calloc(r->nsummary ? r->nsummary : 1, sizeof *x);
+        for (size_t k = 0; x && k < r->nsummary; k++)
+            x[k] = r->reps[k].wall_s;
+        struct pb_summary sm;
+        pb_summarize(x, x ? r->nsummary : 0, &sm);
+        free(x);
+        wall = baseline ? sm.min : sm.median;
+        if (!(wall > 0)) {
+            snprintf(err, errlen, "the run measured no wall time");
+            wall = NAN;
+        }
+    }
+    for (size_t k = 0; all && k < r->nreps; k++)
+        cJSON_AddItemToArray(all, cJSON_CreateNumber(r->reps[k].wall_s));
+    if (mech)
+        snprintf(mech, mechlen, "%.*s", (int)mechlen,
+                 r->limited ? r->limits.mechanism : "none");
+    run_outcome_free(&out);
     return wall;
 }
 
@@ -319,7 +289,8 @@ cJSON *metg_run_entry(const struct metg_entry *e, const struct metg_opts *o,
     add_metg(j, pts, n, o);
     cJSON_AddStringToObject(cJSON_GetObjectItem(j, "limits"), "mechanism", mech);
     *failed = err[0] != 0;
-    cJSON_AddStringToObject(j, "status", *failed ? "failed" : "ok");
+    cJSON_AddStringToObject(j, "status",
+                            run_status_name(*failed ? RUN_FAILED : RUN_OK));
     if (*failed) {
         cJSON_AddStringToObject(j, "error", err);
         if (o->log)

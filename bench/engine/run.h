@@ -1,11 +1,13 @@
-/* bench/engine/run.h: executing one configuration (warm-up + repetitions) and
- * turning what was measured into the report's run object. */
+/* bench/engine/run.h: executing one configuration (warm-up + repetitions)
+ * into its typed result (bench/engine/result.h), and the configuration
+ * part of the report's run object. */
 #ifndef PB_RUN_H
 #define PB_RUN_H
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
 #include "bench/engine/config.h"
+#include "bench/engine/result.h"
 
 /* The run's state between preparing and measuring. */
 struct run_state {
@@ -33,20 +35,14 @@ struct run_state {
  * exit 2, with the reason in err).  No memory for inputs is taken yet. */
 int run_setup(struct run_state *s, struct run_plan *p, char *err,
               size_t errlen);
-/* Make the inputs, run warm-up and measured repetitions, and return the
- * report's run object.  *status is 0 for "ok", 1 for any other status.
- * When memory ran out while building it, the object is a failed one whose
- * error says "out of memory building the report"; NULL when even that
- * could not be built. */
-cJSON *run_execute(struct run_state *s, int *status);
-/* A failed run object with its configuration and error, empty result,
- * repetitions and summary; NULL when out of memory. */
-cJSON *run_failed_json(struct run_state *s, const char *error);
-/* run_failed_json with "out of memory building the report (...)". */
-cJSON *run_oom_json(struct run_state *s);
+/* Make the inputs, run warm-up and measured repetitions into res (which
+ * it initialises): the measured repetitions, the result, the status and
+ * its cause.  Runs in the supervised child (bench/engine/execute.c). */
+void run_execute(struct run_state *s, struct run_result *res);
 void run_cleanup(struct run_state *s);
 /* Add the configuration part of a run object (workload, runner, workers,
- * tasks, params, limits) to run; returns its params object. */
+ * tasks, params, derived) to run; returns its params object.  Called by
+ * run_result_json() only. */
 cJSON *run_config_json(struct run_state *s, cJSON *run);
 /* One line per run for people, on f. */
 void run_print_summary(FILE *f, const cJSON *run);

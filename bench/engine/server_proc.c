@@ -273,6 +273,12 @@ int server_proc_attach(struct server_proc *sp, struct run_plan *p, char *err,
     return 0;
 }
 
+void server_proc_check(struct run_plan *p)
+{
+    if (p->embedded_server)
+        p->w.p.base_url = "http://127.0.0.1:0";
+}
+
 void server_proc_stop(struct server_proc *sp)
 {
     if (sp->pid <= 0)

@@ -27,6 +27,10 @@ int server_proc_start(struct server_proc *sp, const struct serve_config *c,
  * with server_proc_stop() after the run.  0, or -1 with err. */
 int server_proc_attach(struct server_proc *sp, struct run_plan *p, char *err,
                        size_t errlen);
+/* For checking p without running it: when p needs the embedded server,
+ * point p->w.p.base_url at an address where none listens (setup only
+ * formats URLs from it, so the check needs no server). */
+void server_proc_check(struct run_plan *p);
 /* Stop the child (SIGTERM, then SIGKILL after 5 s), reap it, restore the
  * signal handlers.  Safe to call when nothing was started. */
 void server_proc_stop(struct server_proc *sp);

@@ -4,14 +4,17 @@
  * process that records results: if the run is killed for exceeding its
  * memory, the report must still be written and a matrix must go on.  So the
  * supervisor forks a child; the child joins the run's cgroups and runs the
- * configuration; its run object comes back as JSON text through a pipe.
- * The supervisor reads while the child writes (a big report would fill the
- * pipe), then reaps it.  The child dies with the supervisor (PDEATHSIG).
+ * configuration; its result comes back through a pipe as one message: its
+ * length (8 bytes), then the bytes.  The supervisor reads while the child
+ * writes (a big result would fill the pipe), then reaps it; how the child
+ * ended (its exit status, a signal, a timeout) is said in a typed outcome.
+ * The child dies with the supervisor (PDEATHSIG).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,30 +24,40 @@
 #include <unistd.h>
 
 #include "bench/host/isolate.h"
-#include "bench/report/jsonmem.h"
 #include "runners/sysio.h"
 
-/* The child's exit status when it could not build or print its result. */
-#define EXIT_NO_MEMORY 5
+/* The child's exit status when it could not enter the limits (its message
+ * is then the reason) or could not write its message. */
+#define EXIT_ENTER_FAILED 3
+#define EXIT_WRITE_FAILED 4
 
-static void child(const struct limit_state *st, cJSON *(*body)(void *),
-                  void *arg, int fd)
+static int send_msg(int fd, const struct isolate_msg *m)
+{
+    uint64_t total = 0;
+    for (size_t k = 0; k < m->parts; k++)
+        total += m->len[k];
+    if (pb_write_all(fd, (const char *)&total, sizeof total))
+        return -1;
+    for (size_t k = 0; k < m->parts; k++)
+        if (m->len[k] && pb_write_all(fd, m->part[k], m->len[k]))
+            return -1;
+    return 0;
+}
+
+static void child(const struct limit_state *st, isolate_body body, void *arg,
+                  int fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     char err[256];
+    struct isolate_msg m = {0};
     if (limits_enter(st, err, sizeof err) != 0) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "isolate_error", err);
-        char *t = cJSON_PrintUnformatted(o);
-        if (t)
-            pb_write_all(fd, t, strlen(t));
-        _exit(3);
+        m.parts = 1;
+        m.part[0] = err, m.len[0] = strlen(err);
+        send_msg(fd, &m);
+        _exit(EXIT_ENTER_FAILED);
     }
-    cJSON *o = body(arg);
-    char *t = o ? cJSON_PrintUnformatted(o) : NULL;
-    if (!t)
-        _exit(EXIT_NO_MEMORY);
-    _exit(pb_write_all(fd, t, strlen(t)) == 0 ? 0 : 4);
+    body(arg, &m);
+    _exit(send_msg(fd, &m) == 0 ? 0 : EXIT_WRITE_FAILED);
 }
 
 /* Which limit, if any, pg says is passed now; its description in err. */
@@ -114,108 +127,119 @@ static void await_gone(const struct run_progress *pg, double seconds)
     }
 }
 
-cJSON *isolate_run(const struct limit_state *st, cJSON *(*body)(void *arg),
-                   void *arg, int *signal_out, char *err, size_t errlen)
+/* The message as it arrives: its length, then its bytes. */
+struct inbox {
+    uint64_t len;
+    size_t hdr_got, got;
+    char *buf;  /* [len + 1] once the length is known */
+    int no_mem; /* the length did not fit in memory */
+};
+
+/* Read what is there; 0 at the end (EOF, error, or a message that cannot
+ * be kept), 1 while more may come. */
+static int take(int fd, struct inbox *in)
 {
-    int timed_out;
-    return isolate_run_watched(st, body, arg, NULL, signal_out, &timed_out,
-                               err, errlen);
+    ssize_t r;
+    if (in->hdr_got < sizeof in->len) {
+        r = read(fd, (char *)&in->len + in->hdr_got,
+                 sizeof in->len - in->hdr_got);
+        if (r > 0 && (in->hdr_got += (size_t)r) == sizeof in->len) {
+            in->buf = in->len < SIZE_MAX ? malloc((size_t)in->len + 1) : NULL;
+            if (!in->buf) {
+                in->no_mem = 1; /* closing the pipe ends the child */
+                return 0;
+            }
+        }
+    } else {
+        size_t want = (size_t)in->len - in->got;
+        if (want > (1u << 20))
+            want = 1u << 20;
+        r = want ? read(fd, in->buf + in->got, want) : 0;
+        if (r > 0)
+            in->got += (size_t)r;
+    }
+    if (r < 0 && errno == EINTR)
+        return 1;
+    return r > 0;
 }
 
-cJSON *isolate_run_watched(const struct limit_state *st,
-                           cJSON *(*body)(void *arg), void *arg,
-                           struct run_progress *pg, int *signal_out,
-                           int *timed_out, char *err, size_t errlen)
+void isolate_run(const struct limit_state *st, isolate_body body, void *arg,
+                 struct run_progress *pg, struct isolate_outcome *out)
 {
-    *signal_out = 0;
-    *timed_out = 0;
+    memset(out, 0, sizeof *out);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        return NULL;
+        out->end = ISOLATE_NOT_STARTED;
+        snprintf(out->error, sizeof out->error, "pipe: %s", strerror(errno));
+        return;
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
+        out->end = ISOLATE_NOT_STARTED;
+        snprintf(out->error, sizeof out->error, "fork: %s", strerror(errno));
         close(fds[0]), close(fds[1]);
-        return NULL;
+        return;
     }
     if (pid == 0) {
         close(fds[0]);
         child(st, body, arg, fds[1]);
     }
     close(fds[1]);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
+    struct inbox in = {0};
     char why[300] = "";
+    int timed_out = 0;
     for (;;) {
-        if (!buf)
-            break;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf), buf = NULL;
-                break;
-            }
-            buf = nb;
-        }
         if (pg) {
             struct pollfd pf = {.fd = fds[0], .events = POLLIN};
             int r = poll(&pf, 1, 50);
             if (r == 0 || (r < 0 && errno == EINTR)) {
                 if (overdue(pg, why, sizeof why)) {
                     kill_run(pid, pg);
-                    *timed_out = 1;
+                    timed_out = 1;
                     break;
                 }
                 continue;
             }
         }
-        ssize_t r = read(fds[0], buf + len, cap - 1 - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
+        if (!take(fds[0], &in))
             break;
-        len += (size_t)r;
     }
     close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (*timed_out) {
+    int whole = in.buf && in.got == in.len;
+    if (whole)
+        in.buf[in.len] = 0;
+    if (timed_out) {
         await_gone(pg, 5.0);
-        free(buf);
-        snprintf(err, errlen, "%s", why);
-        return NULL;
-    }
-    cJSON *o = NULL;
-    int no_mem = !buf; /* the result could not be kept or parsed */
-    if (buf) {
-        buf[len] = 0;
-        unsigned long mark = pb_json_mark();
-        o = len ? cJSON_Parse(buf) : NULL;
-        no_mem = pb_json_failed_since(mark);
-        free(buf);
-    }
-    const cJSON *ie = o ? cJSON_GetObjectItem(o, "isolate_error") : NULL;
-    if (ie) {
-        snprintf(err, errlen, "%s", cJSON_GetStringValue(ie));
-        cJSON_Delete(o);
-        return NULL;
-    }
-    if (o && !no_mem && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return o;
-    cJSON_Delete(o);
-    if (WIFSIGNALED(status)) {
-        *signal_out = WTERMSIG(status);
-        snprintf(err, errlen, "the run's process was killed by signal %d (%s)",
-                 WTERMSIG(status), strsignal(WTERMSIG(status)));
-    } else if (WEXITSTATUS(status) == EXIT_NO_MEMORY || no_mem) {
-        snprintf(err, errlen, "out of memory building the report");
+        out->end = ISOLATE_TIMED_OUT;
+        snprintf(out->error, sizeof out->error, "%s", why);
+    } else if (in.no_mem) {
+        out->end = ISOLATE_NO_MEMORY;
+        snprintf(out->error, sizeof out->error,
+                 "out of memory building the report");
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ENTER_FAILED &&
+               whole) {
+        out->end = ISOLATE_ENTER_FAILED;
+        snprintf(out->error, sizeof out->error, "%s", in.buf);
+    } else if (WIFSIGNALED(status)) {
+        out->end = ISOLATE_KILLED;
+        out->signal = WTERMSIG(status);
+        snprintf(out->error, sizeof out->error, "the run's process was "
+                 "killed by signal %d (%s)", out->signal,
+                 strsignal(out->signal));
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && whole) {
+        out->end = ISOLATE_SENT;
+        out->msg = in.buf;
+        out->len = (size_t)in.len;
+        return;
     } else {
-        snprintf(err, errlen, "the run's process exited with status %d "
-                 "without a result", WEXITSTATUS(status));
+        out->end = ISOLATE_NO_RESULT;
+        snprintf(out->error, sizeof out->error, "the run's process exited "
+                 "with status %d without a result",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
-    return NULL;
+    free(in.buf);
 }
