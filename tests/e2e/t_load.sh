@@ -33,7 +33,17 @@ except Exception: print(0)' "$out" 2>/dev/null)
         if [ "${n:-0}" -gt "$seen" ] && [ "$n" -lt 4 ]; then
             seen=$n
             # Files, not the pipe to the running cell's child.
-            fds+=("$(find /proc/$pb/fd -mindepth 1 ! -lname 'pipe:*' 2>/dev/null | wc -l)")
+            # The least of three readings: a descriptor open for a moment
+            # (a report being rewritten) is not a leak; a leak stays.
+            f=
+            for _ in 1 2 3; do
+                c=$(find /proc/$pb/fd -mindepth 1 ! -lname 'pipe:*' 2>/dev/null | wc -l)
+                { [ -z "$f" ] || [ "$c" -lt "$f" ]; } && f=$c
+                sleep 0.01
+            done
+            # (Not when the matrix ended meanwhile: nothing left to count.)
+            [ -d /proc/$pb/fd ] || break
+            fds+=("$f")
             rss+=("$(awk '/^VmRSS/ {print $2}' /proc/$pb/status 2>/dev/null)")
             size+=("$(stat -c %s "$out")")
         fi
