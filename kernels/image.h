@@ -22,6 +22,9 @@
 
 #include "kernels/workload.h"
 
+/* --blur: the order of the names in the option's row (image_wl.c). */
+enum blur_mode { BLUR_SEPARABLE = 0, BLUR_DIRECT = 1 };
+
 /* Largest supported complexity and kernel size.  Above this the fixed-point
  * weights of the separable blur could drift more than one level from the
  * double-precision reference (tests/unit/test_image.c checks the bound for

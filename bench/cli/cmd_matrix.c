@@ -35,11 +35,11 @@ struct margs {
 
 #define F(field) offsetof(struct margs, field)
 static const struct opt mopts[] = {
-    {"output", OT_STR, F(output), 0, 0, "FILE", "the report, rewritten after every cell (required)"},
-    {"resume", OT_FLAG, F(resume), 0, 0, "", "run only the cells the report lacks"},
-    {"dry-run", OT_FLAG, F(dry_run), 0, 0, "", "list the cells and an estimated duration"},
-    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no progress on the terminal"},
-    {"force", OT_FLAG, F(force), 0, 0, "", "run cells that need more memory than is available"},
+    {"output", OT_STR, F(output), 0, 0, "FILE", "the report, rewritten after every cell (required)", NULL},
+    {"resume", OT_FLAG, F(resume), 0, 0, "", "run only the cells the report lacks", NULL},
+    {"dry-run", OT_FLAG, F(dry_run), 0, 0, "", "list the cells and an estimated duration", NULL},
+    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no progress on the terminal", NULL},
+    {"force", OT_FLAG, F(force), 0, 0, "", "run cells that need more memory than is available", NULL},
 };
 #undef F
 #define NMOPTS (sizeof mopts / sizeof *mopts)
@@ -189,8 +189,8 @@ int cmd_matrix(int argc, char **argv)
                              sizeof err);
         /* url without --urls: setup only formats URLs from the embedded
          * server's address, so checking needs no server yet. */
-        if (!bad && plan.embedded_server)
-            plan.w.p.base_url = "http://127.0.0.1:0";
+        if (!bad && plan.embedded_server && plan.w.ops->server_at)
+            plan.w.ops->server_at(&plan.w, "http://127.0.0.1:0");
         /* Memory too, like any other bad value: before the first cell. */
         if (!bad) {
             bad = run_setup(&st, &plan, err, sizeof err) ||

@@ -1,5 +1,7 @@
-/* bench/engine/dump.c: writes the input and output images of the first few tasks
- * of an image run as binary PPM, so a person can see what the kernels do. */
+/* bench/engine/dump.c: writes the inputs and outputs of the first few tasks
+ * as files (the image workload's as binary PPM), so a person can see what
+ * the kernels do.  The workload says what a task's file is (its dump op);
+ * this file only writes it safely. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,7 +11,6 @@
 
 #include "bench/engine/dump.h"
 #include "bench/util/safeio.h"
-#include "kernels/image.h"
 
 int dump_prepare(const char *dir, char *err, size_t errlen)
 {
@@ -43,21 +44,25 @@ int dump_images(const struct workload *w, const struct task_data *d,
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < d->ntasks && i < DUMP_TASKS; i++) {
-        int wd, ht;
-        if (img_task_dims(w, i, &wd, &ht) != 0) {
-            snprintf(err, errlen, "not an image workload");
-            rc = -EINVAL;
-            break;
-        }
         const char *kind[2] = {"input", "output"};
-        const uint8_t *px[2] = {d->in + d->in_off[i], d->out + d->out_off[i]};
+        const uint8_t *px[2] = {d->in ? d->in + d->in_off[i] : NULL,
+                                d->out + d->out_off[i]};
+        const size_t len[2] = {d->in_len[i], d->out_len[i]};
         for (int k = 0; rc == 0 && k < 2; k++) {
-            char name[64], hdr[64];
-            snprintf(name, sizeof name, "task%zu-%s.ppm", i, kind[k]);
-            int hl = img_ppm_header(hdr, sizeof hdr, wd, ht);
-            struct iovec v[2] = {{hdr, hl > 0 ? (size_t)hl : 0},
-                                 {(void *)px[k], 3 * (size_t)wd * (size_t)ht}};
-            rc = hl < 0 ? hl : pb_write_at(dfd, dir, name, v, 2, err, errlen);
+            struct wl_dump f = {0};
+            if (!w->ops->dump || (rc = w->ops->dump(w, i, k, &f)) != 0 ||
+                f.header_len > sizeof f.header || f.bytes > len[k]) {
+                snprintf(err, errlen, "the %s workload cannot describe task "
+                         "%zu's %s as a file", w->ops->name, i, kind[k]);
+                rc = rc ? rc : -EINVAL;
+                break;
+            }
+            char name[96];
+            snprintf(name, sizeof name, "task%zu-%s.%s", i, kind[k],
+                     f.ext ? f.ext : "bin");
+            struct iovec v[2] = {{f.header, f.header_len},
+                                 {(void *)px[k], px[k] ? f.bytes : 0}};
+            rc = pb_write_at(dfd, dir, name, v, 2, err, errlen);
         }
     }
     close(dfd);

@@ -269,7 +269,8 @@ int server_proc_attach(struct server_proc *sp, struct run_plan *p, char *err,
         return 0;
     if (server_proc_start(sp, &p->server, err, errlen) != 0)
         return -1;
-    p->w.p.base_url = sp->base_url;
+    if (p->w.ops->server_at)
+        p->w.ops->server_at(&p->w, sp->base_url);
     return 0;
 }
 

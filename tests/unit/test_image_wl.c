@@ -4,6 +4,7 @@
  * (The blur itself: tests/unit/test_image.c.)
  */
 #include <check.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -154,16 +155,35 @@ START_TEST(test_pipeline_fused)
 END_TEST
 /* -------------------------------------------------------------- workload */
 
+/* One of the workload's own options, by name, in the wire form of its row
+ * (the image parameters are private to kernels/image_wl.c). */
+static void set_opt(struct workload *w, const char *name, const char *fmt,
+                    ...) __attribute__((format(printf, 3, 4)));
+static void set_opt(struct workload *w, const char *name, const char *fmt,
+                    ...)
+{
+    static char vals[8][64]; /* strings must outlive the call */
+    static int next;
+    char *v = vals[next++ % 8];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, 64, fmt, ap);
+    va_end(ap);
+    const struct opt *o = opt_find(w->ops->opts, w->ops->nopts, name);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(opt_wire_read(o, w->params, v), 0);
+}
+
 static struct workload make_wl(uint64_t size, size_t tasks, unsigned c)
 {
     struct workload w = {0};
     w.ops = &wl_image;
     w.p.seed = 1;
     w.p.tasks = tasks;
-    w.p.size_bytes = size;
-    w.p.complexity = c;
-    w.p.blur = BLUR_SEPARABLE;
-    w.p.brightness = 30;
+    set_opt(&w, "size", "%llu", (unsigned long long)size);
+    set_opt(&w, "complexity", "%u", c);
+    set_opt(&w, "blur", "%d", BLUR_SEPARABLE);
+    set_opt(&w, "brightness", "%d", 30);
     return w;
 }
 
