@@ -261,6 +261,12 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
     return 0;
 }
 
+const struct opt *config_options(size_t *n)
+{
+    *n = NOPTS;
+    return opts;
+}
+
 void config_print_markdown(FILE *f)
 {
     plug_print_markdown(f, opts, NOPTS);

@@ -71,6 +71,8 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
 const char *transfer_name(enum transfer t);
 const char *schedule_name(enum schedule s);
 const char *pool_name(enum pool_mode m);
+/* The common option rows (for checks of the plug-ins' declarations). */
+const struct opt *config_options(size_t *n);
 /* The option tables as help text, and as the README's markdown table. */
 void config_print_help(FILE *f);
 void config_print_markdown(FILE *f);
