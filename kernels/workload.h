@@ -3,8 +3,13 @@
  * A workload is the work itself, knowing nothing of how it is run: how many
  * tasks there are, how big each task's input and output are, how to make
  * task i's input, how to run task i, and how its result folds into the run's
- * checksum.  Runners include this header (and runners/runner.h), never
- * anything from bench/.  Nothing here knows about threads, processes or MPI.
+ * checksum.  It also declares what bench/ would otherwise have to know by
+ * its name: its own options (rows of kernels/option.h), what it adds to
+ * the report, its cost estimate, the server it needs, what --dump writes,
+ * and what it needs of a runner.  Each workload is one file exporting one
+ * `const struct workload_ops`, listed once in kernels/list.h.  Runners
+ * include this header (and runners/runner.h), never anything from bench/.
+ * Nothing here knows about threads, processes or MPI.
  */
 #ifndef PB_WORKLOAD_H
 #define PB_WORKLOAD_H

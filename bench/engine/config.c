@@ -1,11 +1,13 @@
 /* bench/engine/config.c: the option table of `parbench run`, and turning options
  * into a checked run plan.  Every option is one row: adding an option means
- * adding a row (and the field it fills). */
+ * adding a row (and the field it fills).  The rows here are the options
+ * every run has; a workload's or runner's own are declared in its own
+ * file and handled through bench/engine/plugin.c, so nothing here names
+ * a workload or a runner (but the defaults of --workload and --runner). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench/engine/config.h"
 #include "bench/host/host.h"
