@@ -56,8 +56,16 @@ endif
 $(OBJ)/kernels/%.o: private ALLCFLAGS += -O3
 $(OBJ)/runners/mpi_rank.o $(OBJ)/runners/mpi_loops.o: private ALLCFLAGS += $(MPI_CFLAGS)
 
-KERNEL_SRC := $(wildcard kernels/*.c)
-RUNNER_SRC := $(if $(filter 1,$(MPI)),$(wildcard runners/*.c),$(filter-out runners/mpi_rank.c runners/mpi_loops.c,$(wildcard runners/*.c)))
+# Workloads and runners kept outside the tree (README: "Adding a workload
+# or a runner"): EXTRA_WORKLOADS=path/NAME.c, a file exporting `const
+# struct workload_ops wl_NAME`; EXTRA_RUNNERS=path/NAME.c, one exporting
+# `const struct runner runner_NAME` (several: space-separated).  They are
+# compiled in and join the tables through build/extra_plugins.h, which
+# kernels/list.h and runners/list.h include; no file of the tree changes.
+EXTRA_WORKLOADS ?=
+EXTRA_RUNNERS   ?=
+KERNEL_SRC := $(wildcard kernels/*.c) $(EXTRA_WORKLOADS)
+RUNNER_SRC := $(if $(filter 1,$(MPI)),$(wildcard runners/*.c),$(filter-out runners/mpi_rank.c runners/mpi_loops.c,$(wildcard runners/*.c))) $(EXTRA_RUNNERS)
 BENCH_SRC  := $(filter-out bench/cli/main.c,$(wildcard bench/*/*.c))
 LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -83,6 +91,17 @@ build/build_commit.h: FORCE
 	 echo "#define PB_COMMIT \"$$c\"" | cmp -s - $@ || \
 	 echo "#define PB_COMMIT \"$$c\"" > $@
 $(OBJ)/bench/report/report.o: build/build_commit.h
+
+# The plug-ins named by EXTRA_WORKLOADS / EXTRA_RUNNERS as list entries;
+# rewritten only when they change.
+plugin_entries = $(foreach f,$(1),X($(basename $(notdir $(f)))))
+build/extra_plugins.h: FORCE
+	@mkdir -p $(@D)
+	@{ echo '/* written by make from EXTRA_WORKLOADS and EXTRA_RUNNERS */'; \
+	   echo '#define PB_EXTRA_WORKLOADS(X) $(call plugin_entries,$(EXTRA_WORKLOADS))'; \
+	   echo '#define PB_EXTRA_RUNNERS(X) $(call plugin_entries,$(EXTRA_RUNNERS))'; \
+	 } >$@.new && { cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@; }
+$(OBJ)/kernels/workload.o $(OBJ)/runners/common.o: build/extra_plugins.h
 
 $(OBJ)/libparbench.a: $(LIB_OBJ)
 	@rm -f $@
@@ -195,6 +214,7 @@ build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -w -MMD -MP -c -o $@ $<
 build/fuzz/obj/bench/report/report.o: build/build_commit.h
+build/fuzz/obj/kernels/workload.o build/fuzz/obj/runners/common.o: build/extra_plugins.h
 
 build/fuzz/libparbench.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@

@@ -23,6 +23,9 @@
 
 #include "kernels/workload.h"
 
+/* --blur: the order of the names in the option's row (image_wl.c). */
+enum blur_mode { BLUR_SEPARABLE = 0, BLUR_DIRECT = 1 };
+
 /* Largest supported complexity and kernel size.  Above this the fixed-point
  * weights of the separable blur could drift more than one level from the
  * double-precision reference (tests/unit/test_image.c checks the bound for
@@ -181,6 +184,10 @@ void img_generate(uint8_t *rgb, int width, int height, uint64_t seed,
 extern const struct workload_ops wl_image;
 
 /* Image size of task i of an image workload after setup; 0 or -EINVAL. */
+/* The header of a binary PPM (P6: a short text header, then the RGB
+ * bytes; the simplest format any viewer opens) of a width x height image
+ * into buf: its length, or -EINVAL (not an image size) / -ENOSPC. */
+int img_ppm_header(char *buf, size_t n, int width, int height);
 int img_task_dims(const struct workload *w, size_t i, int *width,
                   int *height);
 

@@ -111,6 +111,29 @@ void img_generate(uint8_t *rgb, int width, int height, uint64_t seed,
 
 /* -------------------------------------------------------------- workload */
 
+/* The workload's own options. */
+struct image_params {
+    uint64_t size_bytes; /* total RGB bytes over all tasks */
+    uint64_t complexity; /* blur kernel k = 5*complexity (+1 if even) */
+    int blur;            /* enum blur_mode: index into the row's names */
+    int64_t brightness;  /* offset added with saturation */
+};
+PB_PARAMS_FIT(struct image_params);
+
+#define IP(f) offsetof(struct image_params, f)
+static const struct opt image_opts[] = {
+    {"size", OT_SIZE, IP(size_bytes), 1, 0, "SIZE", "total RGB bytes, split into near-square images", "100MB"},
+    {"complexity", OT_UINT, IP(complexity), 1, 100, "C", "blur kernel 5*C, +1 when even", "1"},
+    {"blur", OT_CHOICE, IP(blur), 0, 0, "separable|direct", "two 1-D passes or the k*k loop", "separable"},
+    {"brightness", OT_INT, IP(brightness), -255, 255, "N", "offset added with saturation", "30"},
+};
+#undef IP
+
+static const struct image_params *params_of(const struct workload *w)
+{
+    return (const struct image_params *)(const void *)w->params;
+}
+
 struct image_plan {
     int width, height;     /* every task's image */
     size_t bytes_per_task; /* 3 * width * height */
@@ -120,29 +143,31 @@ struct image_plan {
 static int image_setup(struct workload *w, char *err, size_t errlen)
 {
     const struct wl_params *p = &w->p;
+    const struct image_params *ip = params_of(w);
     w->plan = NULL;
     if (p->tasks < 1) {
         snprintf(err, errlen, "tasks must be at least 1");
         return -EINVAL;
     }
-    if (p->complexity < 1 || p->complexity > IMG_COMPLEXITY_MAX) {
+    if (ip->complexity < 1 || ip->complexity > IMG_COMPLEXITY_MAX) {
         snprintf(err, errlen,
-                 "complexity %u is out of range (1 to %d: kernel size 5 to "
-                 "%d)", p->complexity, IMG_COMPLEXITY_MAX, IMG_KMAX);
+                 "complexity %" PRIu64 " is out of range (1 to %d: kernel "
+                 "size 5 to %d)", ip->complexity, IMG_COMPLEXITY_MAX,
+                 IMG_KMAX);
         return -EINVAL;
     }
-    if (p->blur != BLUR_SEPARABLE && p->blur != BLUR_DIRECT) {
-        snprintf(err, errlen, "unknown blur mode %d", (int)p->blur);
+    if (ip->blur != BLUR_SEPARABLE && ip->blur != BLUR_DIRECT) {
+        snprintf(err, errlen, "unknown blur mode %d", ip->blur);
         return -EINVAL;
     }
-    if (p->size_bytes / 3 < p->tasks) {
+    if (ip->size_bytes / 3 < p->tasks) {
         snprintf(err, errlen,
                  "size %" PRIu64 "B is too small for %zu tasks: each task "
                  "needs at least one RGB pixel (3 bytes)",
-                 p->size_bytes, p->tasks);
+                 ip->size_bytes, p->tasks);
         return -EINVAL;
     }
-    uint64_t pix = p->size_bytes / 3 / p->tasks; /* == size / (3 * tasks) */
+    uint64_t pix = ip->size_bytes / 3 / p->tasks; /* size / (3 * tasks) */
     uint64_t wd = (uint64_t)sqrt((double)pix);
     while (wd > 1 && wd * wd > pix)
         wd--;
@@ -153,7 +178,7 @@ static int image_setup(struct workload *w, char *err, size_t errlen)
         snprintf(err, errlen,
                  "size %" PRIu64 "B gives images too large for this "
                  "machine (%" PRIu64 "x%" PRIu64 "): use more tasks",
-                 p->size_bytes, wd, ht);
+                 ip->size_bytes, wd, ht);
         return -EOVERFLOW;
     }
     struct image_plan *pl = malloc(sizeof *pl);
@@ -164,7 +189,7 @@ static int image_setup(struct workload *w, char *err, size_t errlen)
     pl->width = (int)wd;
     pl->height = (int)ht;
     pl->bytes_per_task = (size_t)(3 * wd * ht);
-    img_kernel_init(&pl->kr, p->complexity);
+    img_kernel_init(&pl->kr, (unsigned)ip->complexity);
     w->plan = pl;
     return 0;
 }
@@ -223,8 +248,9 @@ static int image_run_task(const struct workload *w, void *ctx, size_t i,
                  "image: run_task without worker_init");
         return -1;
     }
-    img_pipeline(in, out, pl->width, pl->height, &pl->kr, w->p.blur,
-                 w->p.brightness, ctx);
+    img_pipeline(in, out, pl->width, pl->height, &pl->kr,
+                 (enum blur_mode)params_of(w)->blur,
+                 (int)params_of(w)->brightness, ctx);
     r->status = 0;
     r->error[0] = '\0';
     r->bytes = pl->bytes_per_task;
@@ -259,12 +285,95 @@ int img_task_dims(const struct workload *w, size_t i, int *width,
     return 0;
 }
 
+static void image_report(const struct workload *w, const struct wl_sink *s)
+{
+    const struct image_params *ip = params_of(w);
+    char blur[16];
+    opt_choice_name(opt_find(image_opts, sizeof image_opts /
+                             sizeof *image_opts, "blur"),
+                    ip->blur, blur, sizeof blur);
+    s->num(s->ctx, "size_bytes", (double)ip->size_bytes);
+    s->num(s->ctx, "complexity", (double)ip->complexity);
+    s->str(s->ctx, "blur", blur);
+    s->num(s->ctx, "brightness", (double)ip->brightness);
+}
+
+/* Seconds per input byte of the pipeline at w's complexity and blur: one
+ * small image timed once per complexity (the blur mode of the first run
+ * asking; a factor-of-two estimate does not need more). */
+static double image_cost(const struct workload *w)
+{
+    static double cache[101];
+    uint64_t c = params_of(w)->complexity;
+    c = c > 100 ? 100 : c;
+    if (cache[c] > 0)
+        return cache[c];
+    struct workload probe = *w;
+    probe.plan = NULL;
+    probe.p.tasks = 1;
+    ((struct image_params *)(void *)probe.params)->size_bytes = 3 * 192 * 192;
+    char err[200];
+    if (image_setup(&probe, err, sizeof err))
+        return 1e-8;
+    size_t n = image_size(&probe, 0);
+    unsigned char *in = malloc(n), *out = malloc(n);
+    void *ctx = NULL;
+    double t = 1e-8;
+    if (in && out && !image_worker_init(&probe, &ctx)) {
+        image_make_input(&probe, 0, in);
+        struct task_result r;
+        double t0 = pb_now();
+        wl_exec(&probe, ctx, 0, in, out, &r);
+        t = (pb_now() - t0) / (double)n;
+        image_worker_fini(&probe, ctx);
+    }
+    free(in), free(out);
+    image_teardown(&probe);
+    return cache[c] = t;
+}
+
+static void image_estimate(const struct workload *w, double par,
+                           unsigned workers, double *rep_s, double *setup_s)
+{
+    (void)workers;
+    double bytes = (double)params_of(w)->size_bytes;
+    *rep_s = bytes * image_cost(w) / par;
+    *setup_s = bytes * 2e-9; /* making the inputs */
+}
+
+int img_ppm_header(char *buf, size_t n, int width, int height)
+{
+    if (width < 1 || height < 1)
+        return -EINVAL;
+    int k = snprintf(buf, n, "P6\n%d %d\n255\n", width, height);
+    return k < 0 || (size_t)k >= n ? -ENOSPC : k;
+}
+
+/* --dump: each task's input and output as a binary PPM. */
+static int image_dump(const struct workload *w, size_t i, int output,
+                      struct wl_dump *d)
+{
+    int wd, ht;
+    (void)output;
+    if (img_task_dims(w, i, &wd, &ht) != 0)
+        return -EINVAL;
+    int hl = img_ppm_header(d->header, sizeof d->header, wd, ht);
+    if (hl < 0)
+        return hl;
+    d->ext = "ppm";
+    d->header_len = (size_t)hl;
+    d->bytes = 3 * (size_t)wd * (size_t)ht;
+    return 0;
+}
+
 const struct workload_ops wl_image = {
     .name = "image",
     .help = "Gaussian blur + brightness + histogram equalisation of RGB "
             "images (--size, --complexity, --blur)",
     .kind = WL_CPU,
     .has_value = 0,
+    .opts = image_opts,
+    .nopts = sizeof image_opts / sizeof *image_opts,
     .setup = image_setup,
     .teardown = image_teardown,
     .input_size = image_size,
@@ -276,4 +385,7 @@ const struct workload_ops wl_image = {
     .sets_digest = 0,
     .describe = image_describe,
     .worker_bytes = image_worker_bytes,
+    .report = image_report,
+    .estimate = image_estimate,
+    .dump = image_dump,
 };

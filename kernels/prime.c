@@ -3,6 +3,7 @@
  * --tasks equal ranges of [2, limit).  Trial division makes later ranges
  * dearer, exactly as in the reference, so dynamic scheduling matters. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,22 @@
 /* Largest --limit accepted: the sum of primes below it must fit int64
  * (it is about limit^2 / (2 ln limit)). */
 #define PRIME_LIMIT_MAX 10000000000ull
+
+/* The workload's own options. */
+struct prime_params {
+    uint64_t limit; /* sum the primes p < limit */
+};
+PB_PARAMS_FIT(struct prime_params);
+
+static const struct opt prime_opts[] = {
+    {"limit", OT_UINT, offsetof(struct prime_params, limit), 2, INT64_MAX,
+     "N", "sum the primes below N", "1000000"},
+};
+
+static uint64_t limit_of(const struct workload *w)
+{
+    return ((const struct prime_params *)(const void *)w->params)->limit;
+}
 
 int prime_is_prime(uint64_t n)
 {
@@ -46,15 +63,16 @@ void prime_task_range(uint64_t limit, size_t tasks, size_t i, uint64_t *lo,
 
 static int setup(struct workload *w, char *err, size_t errlen)
 {
-    if (w->p.limit > PRIME_LIMIT_MAX) {
+    uint64_t limit = limit_of(w);
+    if (limit > PRIME_LIMIT_MAX) {
         snprintf(err, errlen, "limit %llu is too large (at most %llu)",
-                 (unsigned long long)w->p.limit, PRIME_LIMIT_MAX);
+                 (unsigned long long)limit, PRIME_LIMIT_MAX);
         return -EINVAL;
     }
-    if (w->p.limit < 2 + w->p.tasks && w->p.tasks > 1) {
+    if (limit < 2 + w->p.tasks && w->p.tasks > 1) {
         snprintf(err, errlen,
                  "limit %llu leaves fewer numbers than %zu tasks",
-                 (unsigned long long)w->p.limit, w->p.tasks);
+                 (unsigned long long)limit, w->p.tasks);
         return -EINVAL;
     }
     return 0;
@@ -77,7 +95,7 @@ static int run_task(const struct workload *w, void *ctx, size_t i,
 {
     (void)ctx, (void)in;
     uint64_t lo, hi;
-    prime_task_range(w->p.limit, w->p.tasks, i, &lo, &hi);
+    prime_task_range(limit_of(w), w->p.tasks, i, &lo, &hi);
     int64_t s = prime_sum_range(lo, hi);
     unsigned char *o = out;
     for (int b = 0; b < 8; b++)
@@ -86,13 +104,40 @@ static int run_task(const struct workload *w, void *ctx, size_t i,
     return 0;
 }
 
+static void report(const struct workload *w, const struct wl_sink *s)
+{
+    s->num(s->ctx, "limit", (double)limit_of(w));
+}
+
+/* Trial division: n numbers, about sqrt(n)/ln(n) divisions each, scaled
+ * by this machine's time for [2, 200000), measured once. */
+static void estimate(const struct workload *w, double par, unsigned workers,
+                     double *rep_s, double *setup_s)
+{
+    (void)workers;
+    static double per;
+    if (per == 0) {
+        double t0 = pb_now();
+        prime_sum_range(2, 200000);
+        per = pb_now() - t0;
+    }
+    double limit = (double)limit_of(w), r = limit / 200000.0;
+    *rep_s = per * pow(r, 1.5) * log(200000.0) / log(limit + 2) / par;
+    *setup_s = 0;
+}
+
 const struct workload_ops wl_prime = {
     .name = "prime",
     .help = "sum of primes below --limit by 6k+-1 trial division",
     .kind = WL_CPU,
     .has_value = 1,
+    .opts = prime_opts,
+    .nopts = sizeof prime_opts / sizeof *prime_opts,
     .setup = setup,
     .input_size = in_size,
     .output_size = out_size,
     .run_task = run_task,
+    .report = report,
+    .estimate = estimate,
+    .workers_chart = 1,
 };

@@ -13,6 +13,33 @@
 
 #include "kernels/url.h"
 
+/* The workload's own options.  Without --urls the tasks fetch paths of
+ * parbench's embedded server, whose settings are options here too. */
+struct url_params {
+    const char *urls_file; /* NULL: the embedded server, --tasks paths */
+    const char *base_url;  /* the embedded server's address (internal) */
+    double timeout_s;      /* per request */
+    double latency_s, jitter_s; /* embedded server: delay and spread */
+    uint64_t body_bytes;   /* embedded server: body size */
+};
+PB_PARAMS_FIT(struct url_params);
+
+#define UP(f) offsetof(struct url_params, f)
+static const struct opt url_opts[] = {
+    {"urls", OT_STR, UP(urls_file), 0, 0, "FILE", "one URL per line (# comments, blank lines ignored); the task count is the number of URLs (an explicit --tasks must agree); without it, --tasks paths of the embedded server", NULL},
+    {"timeout", OT_DURATION, UP(timeout_s), 0, 0, "TIME", "per-request limit", "10s"},
+    {"latency", OT_DURATION, UP(latency_s), 0, 0, "TIME", "the embedded server's delay before each response", "50ms"},
+    {"jitter", OT_DURATION, UP(jitter_s), 0, 0, "TIME", "+- uniform spread of the embedded server's delay, fixed per path", "0"},
+    {"body", OT_SIZE, UP(body_bytes), 1, URL_BODY_MAX, "SIZE", "the embedded server's body size", "64KiB"},
+    {"base-url", OT_STR, UP(base_url), 0, 0, "URL", NULL, NULL},
+};
+#undef UP
+
+static const struct url_params *params_of(const struct workload *w)
+{
+    return (const struct url_params *)(const void *)w->params;
+}
+
 /* Built by setup, read-only afterwards; forked workers inherit it. */
 struct url_plan {
     size_t n;
@@ -163,6 +190,60 @@ int url_list_read(FILE *f, const char *path, char ***urls, size_t *n,
 
 /* ---- setup -------------------------------------------------------------- */
 
+static int check(const struct workload *w, char *err, size_t errlen)
+{
+    if (!(params_of(w)->timeout_s > 0)) {
+        snprintf(err, errlen, "--timeout must be positive");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The embedded server, when no URL file is given. */
+static int server(const struct workload *w, struct wl_server *s)
+{
+    const struct url_params *up = params_of(w);
+    if (up->urls_file)
+        return 0;
+    *s = (struct wl_server){.latency_s = up->latency_s,
+                            .jitter_s = up->jitter_s,
+                            .body_bytes = up->body_bytes};
+    return 1;
+}
+
+static void server_at(struct workload *w, const char *base_url)
+{
+    ((struct url_params *)(void *)w->params)->base_url = base_url;
+}
+
+/* "urls": the file, or "embedded"; the server's settings only when it was
+ * ours (a file's servers are not ours to describe). */
+static void report(const struct workload *w, const struct wl_sink *s)
+{
+    const struct url_params *up = params_of(w);
+    s->str(s->ctx, "urls", up->urls_file ? up->urls_file : "embedded");
+    s->num(s->ctx, "timeout_s", up->timeout_s);
+    if (!up->urls_file) {
+        s->num(s->ctx, "latency_s", up->latency_s);
+        s->num(s->ctx, "jitter_s", up->jitter_s);
+        s->num(s->ctx, "body_bytes", (double)up->body_bytes);
+    } else {
+        s->str(s->ctx, "latency_s", NULL);
+        s->str(s->ctx, "jitter_s", NULL);
+        s->str(s->ctx, "body_bytes", NULL);
+    }
+}
+
+/* The server's latency per round of `workers` requests. */
+static void estimate(const struct workload *w, double par, unsigned workers,
+                     double *rep_s, double *setup_s)
+{
+    (void)par;
+    double rounds = ceil((double)w->p.tasks / (workers ? workers : 1));
+    *rep_s = rounds * 0.05 + 0.02;
+    *setup_s = 0.2;
+}
+
 static void teardown(struct workload *w)
 {
     struct url_plan *p = w->plan;
@@ -179,10 +260,9 @@ static int setup(struct workload *w, char *err, size_t errlen)
         snprintf(err, errlen, "libcurl: %s", curl_easy_strerror(curl_init_rc));
         return -EIO;
     }
-    if (!(w->p.timeout_s > 0)) {
-        snprintf(err, errlen, "--timeout must be positive");
+    const struct url_params *up = params_of(w);
+    if (check(w, err, errlen))
         return -EINVAL;
-    }
     struct url_plan *p = calloc(1, sizeof *p);
     if (!p) {
         snprintf(err, errlen, "out of memory");
@@ -190,26 +270,26 @@ static int setup(struct workload *w, char *err, size_t errlen)
     }
     w->plan = p;
     int rc = 0;
-    if (w->p.urls_file) {
-        rc = url_list_load(w->p.urls_file, &p->urls, &p->n, err, errlen);
+    if (up->urls_file) {
+        rc = url_list_load(up->urls_file, &p->urls, &p->n, err, errlen);
         if (rc == 0 && w->p.tasks_given && w->p.tasks != p->n) {
             snprintf(err, errlen, "--tasks %zu disagrees with the %zu URLs in "
                      "%s (with --urls, tasks are the URLs: leave --tasks out)",
-                     w->p.tasks, p->n, w->p.urls_file);
+                     w->p.tasks, p->n, up->urls_file);
             rc = -EINVAL;
         }
         if (rc == 0)
             w->p.tasks = p->n;
-    } else if (w->p.base_url) {
+    } else if (up->base_url) {
         p->embedded = 1;
         p->urls = calloc(w->p.tasks, sizeof *p->urls);
         rc = p->urls ? 0 : -ENOMEM;
         for (size_t i = 0; rc == 0 && i < w->p.tasks; i++, p->n++) {
-            size_t len = strlen(w->p.base_url) + 32;
+            size_t len = strlen(up->base_url) + 32;
             if (!(p->urls[i] = malloc(len)))
                 rc = -ENOMEM;
             else
-                snprintf(p->urls[i], len, "%s/item/%zu", w->p.base_url, i);
+                snprintf(p->urls[i], len, "%s/item/%zu", up->base_url, i);
         }
         if (rc)
             snprintf(err, errlen, "out of memory for %zu URLs", w->p.tasks);
@@ -249,7 +329,7 @@ static int configure(const struct workload *w, CURL *e, size_t i,
     pb_hash_init(&x->h, 0); /* the seed pb_hash64 uses for task outputs */
     x->bytes = 0;
     x->errbuf[0] = 0;
-    double ms = ceil(w->p.timeout_s * 1000);
+    double ms = ceil(params_of(w)->timeout_s * 1000);
     CURLcode rc = CURLE_OK;
 #define SET(opt, val) \
     do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
@@ -380,6 +460,9 @@ const struct workload_ops wl_url = {
             "(value: body bytes)",
     .kind = WL_IO,
     .has_value = 1,
+    .opts = url_opts,
+    .nopts = sizeof url_opts / sizeof *url_opts,
+    .check = check,
     .setup = setup,
     .teardown = teardown,
     .input_size = no_bytes,
@@ -390,4 +473,9 @@ const struct workload_ops wl_url = {
     .sets_digest = 1,
     .async_begin = async_begin,
     .async_end = async_end,
+    .report = report,
+    .estimate = estimate,
+    .server = server,
+    .server_at = server_at,
+    .workers_chart = 1,
 };

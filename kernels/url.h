@@ -30,6 +30,9 @@
 
 extern const struct workload_ops wl_url;
 
+/* Largest --body of the embedded server: 1 GiB. */
+#define URL_BODY_MAX (1ull << 30)
+
 /* Read and check a URL list file; *urls is an array of n strings (free
  * each and the array).  0, or -errno with a one-line reason in err. */
 int url_list_load(const char *path, char ***urls, size_t *n, char *err,

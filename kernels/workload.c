@@ -3,18 +3,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernels/list.h"
 #include "kernels/workload.h"
 
-extern const struct workload_ops wl_image, wl_prime, wl_url, wl_spin;
+#define DECLARE(n) extern const struct workload_ops wl_##n;
+PB_WORKLOADS(DECLARE)
+#undef DECLARE
 
-/* The one list of workloads; `parbench list` and --help come from it. */
-const struct workload_ops *const wl_table[] = {
-    &wl_image,
-    &wl_prime,
-    &wl_url,
-    &wl_spin,
-    NULL,
-};
+/* The one table of workloads, from kernels/list.h. */
+#define ENTRY(n) &wl_##n,
+const struct workload_ops *const wl_table[] = {PB_WORKLOADS(ENTRY) NULL};
+#undef ENTRY
+
+const char *wl_kind_text(unsigned kind)
+{
+    return kind & WL_IO ? "I/O-bound" : "CPU-bound";
+}
 
 const struct workload_ops *wl_find(const char *name)
 {

@@ -3,8 +3,13 @@
  * A workload is the work itself, knowing nothing of how it is run: how many
  * tasks there are, how big each task's input and output are, how to make
  * task i's input, how to run task i, and how its result folds into the run's
- * checksum.  Runners include this header (and runners/runner.h), never
- * anything from bench/.  Nothing here knows about threads, processes or MPI.
+ * checksum.  It also declares what bench/ would otherwise have to know by
+ * its name: its own options (rows of kernels/option.h), what it adds to
+ * the report, its cost estimate, the server it needs, what --dump writes,
+ * and what it needs of a runner.  Each workload is one file exporting one
+ * `const struct workload_ops`, listed once in kernels/list.h.  Runners
+ * include this header (and runners/runner.h), never anything from bench/.
+ * Nothing here knows about threads, processes or MPI.
  */
 #ifndef PB_WORKLOAD_H
 #define PB_WORKLOAD_H
@@ -12,35 +17,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What kind of work a workload is; runners declare which kinds they run. */
+#include "kernels/option.h"
+
+/* What a workload needs of a runner; a runner declares the kinds it runs
+ * (struct runner.kinds) and runs a workload only when it has every bit of
+ * the workload's kind.  Room for more: a workload whose tasks depend on
+ * others will need runners that say they schedule ready tasks. */
 enum wl_kind {
     WL_CPU = 1u << 0, /* compute-bound: image, prime, spin */
     WL_IO = 1u << 1,  /* waits on the network: url */
 };
+/* "CPU-bound", "I/O-bound": the kind in words, for messages and lists. */
+const char *wl_kind_text(unsigned kind);
 
-enum blur_mode { BLUR_SEPARABLE = 0, BLUR_DIRECT = 1 };
-
-/* Every workload parameter, parsed by bench/ from the command line.  Each
- * workload reads the fields it needs and ignores the others. */
+/* What every workload has; bench/ fills it from the common run options.
+ * Everything else a workload takes is its own (workload_ops.opts, stored
+ * in struct workload.params). */
 struct wl_params {
     uint64_t seed;       /* inputs are a pure function of (seed, task index) */
     size_t tasks;        /* number of tasks, >= 1 */
-    /* image */
-    uint64_t size_bytes; /* total RGB bytes over all tasks */
-    unsigned complexity; /* blur kernel k = 5*complexity (+1 if even) */
-    enum blur_mode blur;
-    int brightness;      /* offset added with saturation, default +30 */
-    /* prime */
-    uint64_t limit;      /* sum primes p < limit */
-    /* spin */
-    double duration_s;   /* compute time per task, turned into iterations */
-    uint64_t spin_iters; /* iterations per task; 0 = calibrate from duration */
-    /* url */
-    const char *urls_file; /* NULL: use base_url with --tasks paths */
-    const char *base_url;  /* e.g. http://127.0.0.1:PORT (embedded server) */
-    double timeout_s;      /* per request */
-    int tasks_given;       /* --tasks was explicit: with urls_file it must
-                              equal the number of URLs (setup sets tasks) */
+    int tasks_given;     /* --tasks was explicit (a workload that decides
+                            its task count in setup, like url with a URL
+                            file, checks it against that) */
 };
 
 #define PB_ERR_MAX 160
@@ -60,13 +58,46 @@ struct task_result {
 
 struct workload;
 
+/* Where a workload writes what it adds to the report's `params` (bench/
+ * makes it a JSON object): a number, a string, or null (str with NULL). */
+struct wl_sink {
+    void *ctx;
+    void (*num)(void *ctx, const char *key, double v);
+    void (*str)(void *ctx, const char *key, const char *v);
+};
+
+/* The embedded HTTP server a workload asks for (`parbench serve`, which
+ * bench/ starts on 127.0.0.1 before setup and stops after the run). */
+struct wl_server {
+    double latency_s, jitter_s; /* delay per response and its spread */
+    uint64_t body_bytes;        /* body of an ordinary path */
+};
+
+/* One file of --dump: a header, then the task's input or output bytes. */
+struct wl_dump {
+    const char *ext;    /* file name extension, e.g. "ppm" */
+    char header[64];
+    size_t header_len;
+    size_t bytes;       /* of the task's input or output that follow */
+};
+
 /* One workload kind.  Every function pointer may be called from any thread
  * or process: they must only read *w (after setup) and their arguments. */
 struct workload_ops {
     const char *name;
     const char *help;     /* one line for `parbench list` */
-    unsigned kind;        /* enum wl_kind */
+    unsigned kind;        /* enum wl_kind: what it needs of a runner */
     int has_value;        /* 1: report result.value = sum of task values */
+    /* Its own options, rows whose offsets are into its own struct, held
+     * in struct workload.params (PB_PARAMS_FIT checks it fits).  bench/
+     * fills that struct from the defaults and the values given before
+     * setup; nothing outside the workload's file knows the fields. */
+    const struct opt *opts;
+    size_t nopts;
+    /* Optional: check the option values together once they are all set,
+     * before anything starts (a value bad for this workload only: url's
+     * --timeout 0).  0, or -EINVAL with a one-line message in err. */
+    int (*check)(const struct workload *w, char *err, size_t errlen);
     /* Validate parameters and build the plan (w->plan).  0 or -errno with a
      * one-line message in err (no trailing newline, no "parbench:" prefix). */
     int (*setup)(struct workload *w, char *err, size_t errlen);
@@ -106,15 +137,42 @@ struct workload_ops {
      * setup; NULL means it is negligible.  For the memory check made
      * before a run (with input_size and output_size). */
     size_t (*worker_bytes)(const struct workload *w);
+    /* Optional: what it adds to the report's params (its options, as the
+     * report's stable keys name them), before or after setup. */
+    void (*report)(const struct workload *w, const struct wl_sink *s);
+    /* Optional, after setup: a rough duration for --dry-run and the
+     * matrix's progress line: one repetition at parallelism par (workers
+     * capped by the CPUs) with `workers` workers, and the one-off setup
+     * (inputs made), seconds.  NULL: 10 ms a repetition, no setup. */
+    void (*estimate)(const struct workload *w, double par, unsigned workers,
+                     double *rep_s, double *setup_s);
+    /* Optional: 1 when this configuration needs parbench's embedded HTTP
+     * server, with its settings in *s; then server_at gives the workload
+     * its address ("http://127.0.0.1:PORT") before setup. */
+    int (*server)(const struct workload *w, struct wl_server *s);
+    void (*server_at)(struct workload *w, const char *base_url);
+    /* Optional, after setup: --dump (bench/ refuses --dump for workloads
+     * without it): describe task i's input (output 0) or output (1) as a
+     * file.  0, or -errno. */
+    int (*dump)(const struct workload *w, size_t i, int output,
+                struct wl_dump *d);
+    /* 1: charts also show execution time against workers (workers_W),
+     * for workloads whose time per worker count tells the story. */
+    int workers_chart;
 };
 
 struct workload {
     const struct workload_ops *ops;
     struct wl_params p;
     void *plan; /* private to the workload, built by setup() */
+    /* The workload's own option values: the struct its ops->opts rows
+     * describe, private to it (read it through a cast in its own file).
+     * Inside the struct, so a copied workload carries its values. */
+    _Alignas(max_align_t) unsigned char params[PB_PARAMS_MAX];
 };
 
-/* All workloads, NULL-terminated, in the order `parbench list` shows. */
+/* All workloads, NULL-terminated, in the order `parbench list` shows
+ * (kernels/workload.c, from kernels/list.h). */
 extern const struct workload_ops *const wl_table[];
 const struct workload_ops *wl_find(const char *name);
 

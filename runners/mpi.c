@@ -54,6 +54,37 @@
 #define DIED_GRACE_S 2.0      /* after a rank died, for Hydra to stop */
 #define MAX_ARGS 96
 
+/* The runner's own options: where the ranks run and how Hydra starts
+ * them (NULL: Hydra's default, this host and ssh). */
+struct mpi_opts {
+    const char *hosts, *hostfile, *launcher, *launcher_exec;
+};
+PB_PARAMS_FIT(struct mpi_opts);
+
+#define MO(f) offsetof(struct mpi_opts, f)
+static const struct opt mpi_opts[] = {
+    {"hosts", OT_STR, MO(hosts), 0, 0, "LIST", "hosts and slots, h1:2,h2:2 (rank 0, the head, takes the first slot; default: this host)", NULL},
+    {"hostfile", OT_STR, MO(hostfile), 0, 0, "FILE", "Hydra host file, one 'host[:slots]' a line (instead of --hosts)", NULL},
+    {"launcher", OT_STR, MO(launcher), 0, 0, "NAME", "how Hydra starts ranks on other hosts: ssh|rsh|fork|slurm|... (default ssh)", NULL},
+    {"launcher-exec", OT_STR, MO(launcher_exec), 0, 0, "CMD", "the launcher's program, called as CMD HOST COMMAND...", NULL},
+};
+#undef MO
+
+static int check(const struct run_options *o, char *err, size_t errlen)
+{
+    const struct mpi_opts *mo = o->params;
+    if (mo->hosts && mo->hostfile) {
+        snprintf(err, errlen, "--hosts and --hostfile: give one of them");
+        return -EINVAL;
+    }
+    if (mo->hostfile && access(mo->hostfile, R_OK) != 0) {
+        snprintf(err, errlen, "--hostfile '%s': %s", mo->hostfile,
+                 strerror(errno));
+        return -EINVAL;
+    }
+    return 0;
+}
+
 /* Search PATH like execvp does; 0 and the full path in out when found. */
 static int find_in_path(const char *name, char *out, size_t n)
 {
@@ -154,7 +185,7 @@ static const char *exe_path(const struct run_options *o, char *buf, size_t n)
 static int spawn(struct job *j, const struct workload *w,
                  const struct run_options *o)
 {
-    char mpiexec[PATH_MAX], self[PATH_MAX], nbuf[16], jbuf[2048];
+    char mpiexec[PATH_MAX], self[PATH_MAX], nbuf[16], jbuf[16384];
     char *argv[MAX_ARGS];
     int argc = 0;
     const char *exe = exe_path(o, self, sizeof self);
@@ -167,10 +198,11 @@ static int spawn(struct job *j, const struct workload *w,
     argv[argc++] = "mpiexec";
     argv[argc++] = "-n";
     argv[argc++] = nbuf;
-    const char *opt[][2] = {{"-hosts", o->hosts},
-                            {"-f", o->hostfile},
-                            {"-launcher", o->launcher},
-                            {"-launcher-exec", o->launcher_exec}};
+    const struct mpi_opts *mo = o->params;
+    const char *opt[][2] = {{"-hosts", mo->hosts},
+                            {"-f", mo->hostfile},
+                            {"-launcher", mo->launcher},
+                            {"-launcher-exec", mo->launcher_exec}};
     for (size_t k = 0; k < sizeof opt / sizeof *opt; k++)
         if (opt[k][1] && *opt[k][1]) {
             argv[argc++] = (char *)opt[k][0];
@@ -178,7 +210,7 @@ static int spawn(struct job *j, const struct workload *w,
         }
     argv[argc++] = (char *)exe;
     argv[argc++] = MPI_RANK_CMD;
-    struct mpi_job job = {.workload = w->ops->name, .p = w->p,
+    struct mpi_job job = {.w = *w,
                           .schedule = o->schedule, .transfer = o->transfer,
                           .reps = j->reps, .task_timeout_s = o->task_timeout_s};
     if (mpi_job_to_args(&job, argv, &argc, MAX_ARGS - 1, jbuf, sizeof jbuf)) {
@@ -469,4 +501,15 @@ const struct runner runner_mpi = {
     .run = run,
     .close = close_pool,
     .persistent = 1,
+    .opts = mpi_opts,
+    .nopts = sizeof mpi_opts / sizeof *mpi_opts,
+    .check = check,
+    /* The ranks' outputs stay on the ranks; --bind pins through hwloc in
+     * the driver's process tree, which mpiexec's ranks are not part of. */
+    .no_dump = "does not bring task outputs back to the driver (use "
+               "another runner)",
+    .no_bind = "Hydra binds ranks itself: HYDRA_BINDING=core",
+    .start_s = 0.3, /* mpiexec's start-up, per repetition */
+    .role = MPI_RANK_CMD,
+    .role_main = mpi_rank_main,
 };

@@ -7,9 +7,11 @@
  * head that hands out tasks, ranks 1..N are the workers.  What travels
  * between them is defined here and encoded in runners/mpi_wire.c:
  *
- *  - the job: workload name, every wl_params field, schedule and transfer,
- *    as `--key value` options of mpi-rank (doubles as C99 hex floats, so
- *    they arrive bit for bit);
+ *  - the job: the workload's name, its common parameters (seed, tasks),
+ *    its own options as `--opt NAME=VALUE` in the wire form of its option
+ *    rows (kernels/option.h: doubles as C99 hex floats, so they arrive
+ *    bit for bit), schedule and transfer, as options of mpi-rank; this
+ *    file knows no workload's fields;
  *  - the results: lines the head writes to its standard output, which
  *    Hydra forwards to mpiexec's, whichever host the head runs on.  Every
  *    line starts with MPI_LINE_TAG; anything else is passed through to the
@@ -48,9 +50,10 @@
 
 /* Everything a rank needs to rebuild the run. */
 struct mpi_job {
-    const char *workload; /* wl_find() name */
-    struct wl_params p;   /* as the driver's setup() left them (spin
-                             iterations already calibrated) */
+    struct workload w;    /* ops, common parameters and the workload's own
+                             options, as the driver's setup() left them
+                             (spin iterations already calibrated); the
+                             plan is not sent */
     enum schedule schedule;
     enum transfer transfer; /* TRANSFER_LOCAL or TRANSFER_COPY */
     double task_timeout_s;  /* a worker rank running one task longer ends
@@ -73,8 +76,8 @@ struct mpi_usage {
  * too small. */
 int mpi_job_to_args(const struct mpi_job *j, char **argv, int *argc, int cap,
                     char *buf, size_t buflen);
-/* Parse mpi-rank options back.  Strings point into argv.  0, or -1 with a
- * one-line reason in err. */
+/* Parse mpi-rank options back (j->w.plan is NULL).  Strings point into
+ * argv.  0, or -1 with a one-line reason in err. */
 int mpi_job_from_args(struct mpi_job *j, int argc, char **argv, char *err,
                       size_t errlen);
 

@@ -82,10 +82,8 @@ static int fail(struct rank *r, const char *fmt, ...)
 static int prepare(struct rank *r)
 {
     char err[PB_ERR_MAX] = "";
-    r->w.ops = wl_find(r->job.workload);
-    r->w.p = r->job.p;
-    if (!r->w.ops)
-        return fail(r, "unknown workload '%s'", r->job.workload);
+    r->w = r->job.w; /* from_args found the workload, or failed */
+    r->w.plan = NULL;
     if (r->w.ops->setup && r->w.ops->setup(&r->w, err, sizeof err) != 0)
         return fail(r, "workload setup: %s", err);
     r->setup_done = 1;

@@ -1,7 +1,11 @@
 /* runners/mpi_wire.c: the formats between the mpi runner's driver and its
  * ranks (see runners/mpi.h): the job as mpi-rank options, and hex for the
  * fixed-size structs the head prints.  No MPI here: the driver uses it too.
- */
+ *
+ * The workload travels as its name, the common parameters every workload
+ * has, and its own options through its own rows (opt_wire_format and
+ * opt_wire_read, kernels/option.h), so a new workload or a new option
+ * needs nothing here. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -11,42 +15,6 @@
 #include <string.h>
 
 #include "runners/mpi.h"
-
-/* Every wl_params field, once.  A field missing here would silently take
- * its zero value on the ranks, so the size check below stops the build
- * when wl_params grows: add the new field to this table, then the size. */
-enum ftype { FT_U64, FT_SIZE, FT_UINT, FT_INT, FT_DBL, FT_STR };
-
-struct field {
-    const char *name; /* option name without "--" */
-    enum ftype type;
-    size_t off;       /* in struct wl_params */
-};
-
-#define P(f) offsetof(struct wl_params, f)
-static const struct field fields[] = {
-    {"seed", FT_U64, P(seed)},
-    {"tasks", FT_SIZE, P(tasks)},
-    {"tasks-given", FT_INT, P(tasks_given)},
-    {"size", FT_U64, P(size_bytes)},
-    {"complexity", FT_UINT, P(complexity)},
-    {"blur", FT_INT, P(blur)},
-    {"brightness", FT_INT, P(brightness)},
-    {"limit", FT_U64, P(limit)},
-    {"duration", FT_DBL, P(duration_s)},
-    {"spin-iters", FT_U64, P(spin_iters)},
-    {"urls", FT_STR, P(urls_file)},
-    {"base-url", FT_STR, P(base_url)},
-    {"timeout", FT_DBL, P(timeout_s)},
-};
-#undef P
-#define NFIELDS (sizeof fields / sizeof *fields)
-
-_Static_assert(sizeof(enum blur_mode) == sizeof(int), "blur travels as int");
-_Static_assert(sizeof(struct wl_params) == 96,
-               "struct wl_params changed: add the new field to the table "
-               "in runners/mpi_wire.c (the mpi ranks rebuild the workload "
-               "from it), then update this size");
 
 static const char *const sched_names[] = {"dynamic", "static"};
 
@@ -78,47 +46,36 @@ int mpi_job_to_args(const struct mpi_job *j, char **argv, int *argc, int cap,
                     char *buf, size_t buflen)
 {
     size_t used = 0;
+    const struct workload *w = &j->w;
     char *reps = put(buf, buflen, &used, "%u", j->reps ? j->reps : 1);
     char *tmo = put(buf, buflen, &used, "%a", j->task_timeout_s);
-    if (!reps || !tmo || push(argv, argc, cap, "--reps") ||
-        push(argv, argc, cap, reps) || push(argv, argc, cap, "--task-timeout") ||
+    char *seed = put(buf, buflen, &used, "%" PRIu64, w->p.seed);
+    char *tasks = put(buf, buflen, &used, "%zu", w->p.tasks);
+    char *given = put(buf, buflen, &used, "%d", w->p.tasks_given);
+    if (!reps || !tmo || !seed || !tasks || !given ||
+        push(argv, argc, cap, "--reps") || push(argv, argc, cap, reps) ||
+        push(argv, argc, cap, "--task-timeout") ||
         push(argv, argc, cap, tmo) ||
         push(argv, argc, cap, "--workload") ||
-        push(argv, argc, cap, (char *)j->workload) ||
+        push(argv, argc, cap, (char *)w->ops->name) ||
         push(argv, argc, cap, "--schedule") ||
         push(argv, argc, cap, (char *)sched_names[j->schedule]) ||
         push(argv, argc, cap, "--transfer") ||
-        push(argv, argc, cap, j->transfer == TRANSFER_COPY ? "copy" : "local"))
+        push(argv, argc, cap, j->transfer == TRANSFER_COPY ? "copy" : "local") ||
+        push(argv, argc, cap, "--seed") || push(argv, argc, cap, seed) ||
+        push(argv, argc, cap, "--tasks") || push(argv, argc, cap, tasks) ||
+        push(argv, argc, cap, "--tasks-given") || push(argv, argc, cap, given))
         return -1;
-    for (size_t k = 0; k < NFIELDS; k++) {
-        const struct field *f = &fields[k];
-        const char *src = (const char *)&j->p + f->off;
-        char *val = NULL;
-        switch (f->type) {
-        case FT_U64:
-            val = put(buf, buflen, &used, "%" PRIu64, *(const uint64_t *)src);
-            break;
-        case FT_SIZE:
-            val = put(buf, buflen, &used, "%zu", *(const size_t *)src);
-            break;
-        case FT_UINT:
-            val = put(buf, buflen, &used, "%u", *(const unsigned *)src);
-            break;
-        case FT_INT:
-            val = put(buf, buflen, &used, "%d", *(const int *)src);
-            break;
-        case FT_DBL: /* hex float: exact round trip */
-            val = put(buf, buflen, &used, "%a", *(const double *)src);
-            break;
-        case FT_STR:
-            val = *(char *const *)src;
-            if (!val || !*val)
-                continue; /* absent: the rank keeps NULL */
-            break;
-        }
-        char *opt = put(buf, buflen, &used, "--%s", f->name);
-        if (!val || !opt || push(argv, argc, cap, opt) ||
-            push(argv, argc, cap, val))
+    for (size_t k = 0; k < w->ops->nopts; k++) {
+        const struct opt *o = &w->ops->opts[k];
+        char val[4096];
+        int rc = opt_wire_format(o, w->params, val, sizeof val);
+        if (rc == 1)
+            continue; /* absent (a string not given): the rank keeps NULL */
+        char *pair = rc ? NULL
+                        : put(buf, buflen, &used, "%s=%s", o->name, val);
+        if (!pair || push(argv, argc, cap, "--opt") ||
+            push(argv, argc, cap, pair))
             return -1;
     }
     return 0;
@@ -130,12 +87,57 @@ static int bad(char *err, size_t errlen, const char *opt, const char *val)
     return -1;
 }
 
+/* A whole number in [lo, hi] from text. */
+static int whole(const char *val, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(val, &end, 10);
+    if (errno || end == val || *end || val[0] == '-' || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "--opt NAME=VALUE": one of the workload's own options. */
+static int workload_opt(struct workload *w, const char *pair, char *err,
+                        size_t errlen)
+{
+    const char *eq = strchr(pair, '=');
+    const struct opt *o = NULL;
+    for (size_t k = 0; eq && k < w->ops->nopts && !o; k++)
+        if (strlen(w->ops->opts[k].name) == (size_t)(eq - pair) &&
+            !strncmp(w->ops->opts[k].name, pair, (size_t)(eq - pair)))
+            o = &w->ops->opts[k];
+    if (!o) {
+        snprintf(err, errlen, "unknown option '--opt %s' of workload '%s'",
+                 pair, w->ops->name);
+        return -1;
+    }
+    if (opt_wire_read(o, w->params, eq + 1))
+        return bad(err, errlen, "opt", pair);
+    return 0;
+}
+
 int mpi_job_from_args(struct mpi_job *j, int argc, char **argv, char *err,
                       size_t errlen)
 {
     memset(j, 0, sizeof *j);
     j->transfer = TRANSFER_LOCAL;
     j->reps = 1;
+    /* The workload first: its options are read through its rows. */
+    for (int i = 0; i + 1 < argc && !j->w.ops; i++)
+        if (!strcmp(argv[i], "--workload")) {
+            j->w.ops = wl_find(argv[i + 1]);
+            if (!j->w.ops) {
+                snprintf(err, errlen, "unknown workload '%s'", argv[i + 1]);
+                return -1;
+            }
+        }
+    if (!j->w.ops) {
+        snprintf(err, errlen, "missing --workload");
+        return -1;
+    }
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
@@ -143,80 +145,51 @@ int mpi_job_from_args(struct mpi_job *j, int argc, char **argv, char *err,
             return -1;
         }
         const char *name = a + 2, *val = argv[++i];
-        if (!strcmp(name, "workload")) {
-            j->workload = val;
+        uint64_t v;
+        if (!strcmp(name, "workload"))
             continue;
-        }
-        if (!strcmp(name, "reps")) {
-            char *end;
-            unsigned long v = strtoul(val, &end, 10);
-            if (end == val || *end || v < 1 || v > 1000000)
+        if (!strcmp(name, "opt")) {
+            if (workload_opt(&j->w, val, err, errlen))
+                return -1;
+        } else if (!strcmp(name, "reps")) {
+            if (whole(val, 1, 1000000, &v))
                 return bad(err, errlen, name, val);
             j->reps = (unsigned)v;
-            continue;
-        }
-        if (!strcmp(name, "task-timeout")) {
-            char *end;
-            double v = strtod(val, &end);
-            if (end == val || *end || !(v >= 0))
+        } else if (!strcmp(name, "seed")) {
+            if (whole(val, 0, UINT64_MAX, &j->w.p.seed))
                 return bad(err, errlen, name, val);
-            j->task_timeout_s = v;
-            continue;
-        }
-        if (!strcmp(name, "schedule")) {
+        } else if (!strcmp(name, "tasks")) {
+            if (whole(val, 0, SIZE_MAX, &v))
+                return bad(err, errlen, name, val);
+            j->w.p.tasks = (size_t)v;
+        } else if (!strcmp(name, "tasks-given")) {
+            if (whole(val, 0, 1, &v))
+                return bad(err, errlen, name, val);
+            j->w.p.tasks_given = (int)v;
+        } else if (!strcmp(name, "task-timeout")) {
+            char *end;
+            double d = strtod(val, &end);
+            if (end == val || *end || !(d >= 0))
+                return bad(err, errlen, name, val);
+            j->task_timeout_s = d;
+        } else if (!strcmp(name, "schedule")) {
             if (!strcmp(val, "static"))
                 j->schedule = SCHED_STATIC;
             else if (!strcmp(val, "dynamic"))
                 j->schedule = SCHED_DYNAMIC;
             else
                 return bad(err, errlen, name, val);
-            continue;
-        }
-        if (!strcmp(name, "transfer")) {
+        } else if (!strcmp(name, "transfer")) {
             if (!strcmp(val, "copy"))
                 j->transfer = TRANSFER_COPY;
             else if (!strcmp(val, "local"))
                 j->transfer = TRANSFER_LOCAL;
             else
                 return bad(err, errlen, name, val);
-            continue;
-        }
-        const struct field *f = NULL;
-        for (size_t k = 0; k < NFIELDS && !f; k++)
-            if (!strcmp(fields[k].name, name))
-                f = &fields[k];
-        if (!f) {
+        } else {
             snprintf(err, errlen, "unknown option '%s'", a);
             return -1;
         }
-        char *dst = (char *)&j->p + f->off, *end = NULL;
-        errno = 0;
-        switch (f->type) {
-        case FT_U64:
-            *(uint64_t *)dst = strtoull(val, &end, 10);
-            break;
-        case FT_SIZE:
-            *(size_t *)dst = (size_t)strtoull(val, &end, 10);
-            break;
-        case FT_UINT:
-            *(unsigned *)dst = (unsigned)strtoul(val, &end, 10);
-            break;
-        case FT_INT:
-            *(int *)dst = (int)strtol(val, &end, 10);
-            break;
-        case FT_DBL:
-            *(double *)dst = strtod(val, &end);
-            break;
-        case FT_STR:
-            *(const char **)dst = val;
-            continue;
-        }
-        if (errno || end == val || *end)
-            return bad(err, errlen, name, val);
-    }
-    if (!j->workload) {
-        snprintf(err, errlen, "missing --workload");
-        return -1;
     }
     return 0;
 }

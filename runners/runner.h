@@ -54,11 +54,9 @@ struct run_options {
                                 measured) the pool will run, for runners
                                 that must know in advance (mpi) */
     const char *self_exe;    /* absolute path of the parbench binary */
-    /* mpi only (issue 4) */
-    const char *hosts;       /* "h1:2,h2:2" or NULL */
-    const char *hostfile;
-    const char *launcher;
-    const char *launcher_exec;
+    /* The runner's own options: the struct its opts rows describe, filled
+     * from their defaults and the values given (NULL when it has none). */
+    const void *params;
     /* --bind: called by each worker (thread or process) before its first
      * task, with its index; NULL when workers are not bound.  bench/
      * implements it with hwloc, so runners stay free of topology code. */
@@ -179,6 +177,32 @@ struct runner {
     int (*close)(void *pool, struct run_measure *m);
     /* 1: --pool persistent is supported. */
     int persistent;
+    /* Its own options, rows whose offsets are into its own struct (at most
+     * PB_PARAMS_MAX bytes), which run() finds in o->params.  Giving one
+     * of them with another runner is refused ("--X works with the Y
+     * runner only"). */
+    const struct opt *opts;
+    size_t nopts;
+    /* Optional: check its options (o->params) and the rest of o once
+     * everything is set, before anything starts.  0, or -EINVAL with a
+     * one-line message in err (no "parbench:" prefix). */
+    int (*check)(const struct run_options *o, char *err, size_t errlen);
+    /* Non-NULL: --dump, --bind are refused with this runner, for this
+     * reason ("--dump: the R runner <no_dump>", "--bind: not supported by
+     * the R runner (<no_bind>)"). */
+    const char *no_dump;
+    const char *no_bind;
+    /* A rough start-up cost per repetition (s), for --dry-run estimates. */
+    double start_s;
+    /* 1: the reference the speedups of other runners are measured against
+     * in charts (single). */
+    int baseline;
+    /* A runner that re-executes the parbench binary in another role (the
+     * mpi runner's ranks, started by mpiexec): the hidden command name,
+     * `parbench <role> ...`, and its main, which returns the exit code.
+     * bench/cli/main.c looks roles up here; NULL when there is none. */
+    const char *role;
+    int (*role_main)(int argc, char **argv);
 };
 
 /* All runners, NULL-terminated (runners/list.c, from runners/list.h). */

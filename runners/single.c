@@ -71,4 +71,5 @@ const struct runner runner_single = {
     .run = run,
     .close = close_pool,
     .persistent = 1,
+    .baseline = 1,
 };

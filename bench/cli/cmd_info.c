@@ -1,10 +1,13 @@
 /* bench/cli/cmd_info.c: `parbench info` (the report's host object) and
- * `parbench list` (runners and workloads, from their tables). */
+ * `parbench list` (runners and workloads, from their tables: what each
+ * is, what it runs or needs, and its own options). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/cli/commands.h"
+#include "bench/engine/config.h"
+#include "bench/engine/plugin.h"
 #include "bench/host/host.h"
 #include "kernels/workload.h"
 #include "runners/runner.h"
@@ -27,7 +30,7 @@ static void kinds_text(unsigned kinds, char *buf, size_t n)
 {
     buf[0] = 0;
     for (size_t i = 0; wl_table[i]; i++)
-        if (kinds & wl_table[i]->kind) {
+        if (!(wl_table[i]->kind & ~kinds)) {
             if (buf[0])
                 strncat(buf, ",", n - strlen(buf) - 1);
             strncat(buf, wl_table[i]->name, n - strlen(buf) - 1);
@@ -46,12 +49,32 @@ int cmd_list(int argc, char **argv)
         kinds_text(r->kinds, kinds, sizeof kinds);
         printf("  %-9s %s\n            workloads: %s\n", r->name, r->help,
                kinds);
+        char tr[64] = "";
+        for (int t = TRANSFER_SHARED; t <= TRANSFER_LOCAL; t++)
+            if (r->transfers & (1u << t))
+                snprintf(tr + strlen(tr), sizeof tr - strlen(tr), "%s%s",
+                         tr[0] ? "|" : "", transfer_name((enum transfer)t));
+        printf("            transfer: %s (default %s)\n", tr,
+               transfer_name(r->default_transfer));
+        char names[512];
+        plug_option_names(r->opts, r->nopts, names, sizeof names);
+        if (names[0])
+            printf("            options: %s\n", names);
         if (why)
             printf("            UNAVAILABLE: %s\n", why);
     }
     printf("workloads:\n");
-    for (size_t i = 0; wl_table[i]; i++)
-        printf("  %-9s %s (%s)\n", wl_table[i]->name, wl_table[i]->help,
-               wl_table[i]->kind == WL_CPU ? "CPU-bound" : "I/O-bound");
+    for (size_t i = 0; wl_table[i]; i++) {
+        const struct workload_ops *wo = wl_table[i];
+        printf("  %-9s %s (%s)\n", wo->name, wo->help,
+               wl_kind_text(wo->kind));
+        char names[512];
+        plug_option_names(wo->opts, wo->nopts, names, sizeof names);
+        if (wo->dump)
+            snprintf(names + strlen(names), sizeof names - strlen(names),
+                     "%s--dump", names[0] ? " " : "");
+        if (names[0])
+            printf("            options: %s\n", names);
+    }
     return 0;
 }

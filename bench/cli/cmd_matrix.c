@@ -35,11 +35,11 @@ struct margs {
 
 #define F(field) offsetof(struct margs, field)
 static const struct opt mopts[] = {
-    {"output", OT_STR, F(output), 0, 0, "FILE", "the report, rewritten after every cell (required)"},
-    {"resume", OT_FLAG, F(resume), 0, 0, "", "run only the cells the report lacks"},
-    {"dry-run", OT_FLAG, F(dry_run), 0, 0, "", "list the cells and an estimated duration"},
-    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no progress on the terminal"},
-    {"force", OT_FLAG, F(force), 0, 0, "", "run cells that need more memory than is available"},
+    {"output", OT_STR, F(output), 0, 0, "FILE", "the report, rewritten after every cell (required)", NULL},
+    {"resume", OT_FLAG, F(resume), 0, 0, "", "run only the cells the report lacks", NULL},
+    {"dry-run", OT_FLAG, F(dry_run), 0, 0, "", "list the cells and an estimated duration", NULL},
+    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no progress on the terminal", NULL},
+    {"force", OT_FLAG, F(force), 0, 0, "", "run cells that need more memory than is available", NULL},
 };
 #undef F
 #define NMOPTS (sizeof mopts / sizeof *mopts)

@@ -35,21 +35,21 @@ struct margs {
 
 #define F(field) offsetof(struct margs, field)
 static const struct opt mopts[] = {
-    {"runner", OT_STR, F(runner), 0, 0, "LIST", "runners, comma-separated (default pthreads)"},
-    {"workers", OT_UINT, F(workers), 1, 4096, "N", "workers (default: the CPUs this process may use)"},
-    {"transfer", OT_STR, F(transfer), 0, 0, "LIST", "transfer modes, comma-separated (default: each runner's own)"},
-    {"schedule", OT_STR, F(schedule), 0, 0, "LIST", "dynamic|static, comma-separated (default dynamic)"},
-    {"pool", OT_STR, F(pool), 0, 0, "MODE", "per-repetition|persistent, as for run (default per-repetition)"},
-    {"start", OT_DURATION, F(start), 0, 0, "TIME", "largest task duration, the first point (default 4ms)"},
-    {"min", OT_DURATION, F(min), 0, 0, "TIME", "smallest task duration, the sweep's floor (default 100ns)"},
-    {"work", OT_DURATION, F(work), 0, 0, "TIME", "useful work per worker at each point (default 100ms)"},
-    {"max-tasks", OT_UINT, F(max_tasks), 1, 1000000, "N", "at most N tasks per point (default 200000)"},
-    {"repeat", OT_UINT, F(repeat), 1, 1000, "N", "measured repetitions per point, median kept (default 5)"},
-    {"warmup", OT_UINT, F(warmup), 0, 100, "N", "unmeasured repetitions first (default 1)"},
-    {"cpus", OT_NUMBER, F(cpus), 0, 4096, "X", "limit each point's run to X CPUs of time, as for run"},
-    {"memory", OT_SIZE, F(memory), 1, 0, "SIZE", "limit each point's run's memory, as for run"},
-    {"output", OT_STR, F(output), 0, 0, "FILE", "write the JSON report here (default: standard output)"},
-    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no tables on standard error"},
+    {"runner", OT_STR, F(runner), 0, 0, "LIST", "runners, comma-separated (default pthreads)", NULL},
+    {"workers", OT_UINT, F(workers), 1, 4096, "N", "workers (default: the CPUs this process may use)", NULL},
+    {"transfer", OT_STR, F(transfer), 0, 0, "LIST", "transfer modes, comma-separated (default: each runner's own)", NULL},
+    {"schedule", OT_STR, F(schedule), 0, 0, "LIST", "dynamic|static, comma-separated (default dynamic)", NULL},
+    {"pool", OT_STR, F(pool), 0, 0, "MODE", "per-repetition|persistent, as for run (default per-repetition)", NULL},
+    {"start", OT_DURATION, F(start), 0, 0, "TIME", "largest task duration, the first point (default 4ms)", NULL},
+    {"min", OT_DURATION, F(min), 0, 0, "TIME", "smallest task duration, the sweep's floor (default 100ns)", NULL},
+    {"work", OT_DURATION, F(work), 0, 0, "TIME", "useful work per worker at each point (default 100ms)", NULL},
+    {"max-tasks", OT_UINT, F(max_tasks), 1, 1000000, "N", "at most N tasks per point (default 200000)", NULL},
+    {"repeat", OT_UINT, F(repeat), 1, 1000, "N", "measured repetitions per point, median kept (default 5)", NULL},
+    {"warmup", OT_UINT, F(warmup), 0, 100, "N", "unmeasured repetitions first (default 1)", NULL},
+    {"cpus", OT_NUMBER, F(cpus), 0, 4096, "X", "limit each point's run to X CPUs of time, as for run", NULL},
+    {"memory", OT_SIZE, F(memory), 1, 0, "SIZE", "limit each point's run's memory, as for run", NULL},
+    {"output", OT_STR, F(output), 0, 0, "FILE", "write the JSON report here (default: standard output)", NULL},
+    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no tables on standard error", NULL},
 };
 #undef F
 #define NMOPTS (sizeof mopts / sizeof *mopts)

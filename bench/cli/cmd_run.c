@@ -44,9 +44,17 @@ static int check_output(const struct run_plan *p, char *err, size_t errlen)
 
 int cmd_run(int argc, char **argv)
 {
+    /* --help --markdown: the README's option table (t_readme.sh keeps
+     * the README's copy equal to it). */
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            config_print_help(stdout);
+            int md = 0;
+            for (int k = 0; k < argc; k++)
+                md |= !strcmp(argv[k], "--markdown");
+            if (md)
+                config_print_markdown(stdout);
+            else
+                config_print_help(stdout);
             return 0;
         }
     struct run_config c;

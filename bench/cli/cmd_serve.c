@@ -26,12 +26,12 @@ struct serve_args {
 
 #define F(field) offsetof(struct serve_args, field)
 static const struct opt sopts[] = {
-    {"port", OT_UINT, F(port), 0, 65535, "P", "TCP port; 0 picks a free one (default 8080)"},
-    {"bind", OT_STR, F(bind), 0, 0, "ADDR", "numeric address to listen on (default 127.0.0.1)"},
-    {"latency", OT_DURATION, F(latency), 0, 0, "TIME", "delay before each response (default 50ms)"},
-    {"jitter", OT_DURATION, F(jitter), 0, 0, "TIME", "delay spread, uniform +-TIME, fixed per path (default 0)"},
-    {"body", OT_SIZE, F(body), 1, SERVE_BODY_MAX, "SIZE", "body size of ordinary paths (default 64KiB)"},
-    {"seed", OT_UINT, F(seed), 0, INT64_MAX, "S", "bodies are a function of seed and path (default 42)"},
+    {"port", OT_UINT, F(port), 0, 65535, "P", "TCP port; 0 picks a free one (default 8080)", NULL},
+    {"bind", OT_STR, F(bind), 0, 0, "ADDR", "numeric address to listen on (default 127.0.0.1)", NULL},
+    {"latency", OT_DURATION, F(latency), 0, 0, "TIME", "delay before each response (default 50ms)", NULL},
+    {"jitter", OT_DURATION, F(jitter), 0, 0, "TIME", "delay spread, uniform +-TIME, fixed per path (default 0)", NULL},
+    {"body", OT_SIZE, F(body), 1, SERVE_BODY_MAX, "SIZE", "body size of ordinary paths (default 64KiB)", NULL},
+    {"seed", OT_UINT, F(seed), 0, INT64_MAX, "S", "bodies are a function of seed and path (default 42)", NULL},
 };
 #undef F
 #define NSOPTS (sizeof sopts / sizeof *sopts)

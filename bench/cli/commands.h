@@ -13,9 +13,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
-/* Hidden from help: the ranks of the mpi runner, which the runner starts
- * through mpiexec as `parbench mpi-rank ...` (runners/mpi_rank.c). */
-int mpi_rank_main(int argc, char **argv);
 
 /* Print "parbench: <msg>" on stderr; returns 2 for `return usage(...)`. */
 int pb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

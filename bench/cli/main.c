@@ -1,6 +1,8 @@
 /* bench/cli/main.c: the command line's edge.  Picks the subcommand from one
  * table; errors are printed once, here or in the command, as
- * "parbench: <what>: <why>". */
+ * "parbench: <what>: <why>".  A runner that re-executes this binary in a
+ * role of its own (the mpi runner's ranks) names the role in its table
+ * row, and is found there: nothing here knows any runner. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include "bench/cli/commands.h"
 #include "bench/report/jsonmem.h"
 #include "bench/report/report.h"
+#include "runners/runner.h"
 
 struct command {
     const char *name;
@@ -26,7 +29,6 @@ static const struct command commands[] = {
     {"info", cmd_info, "host, topology and effective limits as JSON"},
     {"serve", cmd_serve, "the loopback HTTP server used by the url workload"},
     {"list", cmd_list, "runners and workloads, and why any is unavailable"},
-    {"mpi-rank", mpi_rank_main, NULL}, /* hidden: started by mpiexec */
 };
 #define NCMD (sizeof commands / sizeof *commands)
 
@@ -34,8 +36,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: parbench COMMAND [OPTIONS]\n\ncommands:\n");
     for (size_t i = 0; i < NCMD; i++)
-        if (commands[i].help) /* NULL: internal, not for people */
-            fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\n`parbench COMMAND --help` for a command's options.\n");
 }
 
@@ -78,5 +79,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCMD; i++)
         if (!strcmp(commands[i].name, name))
             return finish_stdout(name, commands[i].fn(argc - 2, argv + 2));
+    /* Hidden: a runner's other role, started by the runner itself. */
+    for (size_t i = 0; runner_table[i]; i++) {
+        const struct runner *r = runner_table[i];
+        if (r->role && r->role_main && !strcmp(r->role, name))
+            return finish_stdout(name, r->role_main(argc - 2, argv + 2));
+    }
     return pb_usage_error("unknown command '%s' (see parbench --help)", name);
 }

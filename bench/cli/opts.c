@@ -5,14 +5,6 @@
 #include "bench/cli/opts.h"
 #include "bench/cli/parse.h"
 
-const struct opt *opt_find(const struct opt *t, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(t[i].name, name) == 0)
-            return &t[i];
-    return NULL;
-}
-
 int opt_set(const struct opt *o, void *base, const char *value, char *err,
             size_t errlen)
 {
@@ -58,6 +50,17 @@ int opt_set(const struct opt *o, void *base, const char *value, char *err,
         rc = pb_parse_number(value, (double)o->min, (double)o->max, field,
                              sub, sizeof sub);
         break;
+    case OT_CHOICE: {
+        int k = opt_choice_index(o, value);
+        if (k < 0) {
+            snprintf(sub, sizeof sub, "unknown mode '%.60s' (%s)", value,
+                     o->meta);
+            rc = -EINVAL;
+        } else {
+            *(int *)field = k;
+        }
+        break;
+    }
     }
     if (rc)
         snprintf(err, errlen, "--%s: %s", o->name, sub);
@@ -73,6 +76,15 @@ static int default_set(void *base, const struct opt *o, const char *value,
 int opt_parse(const struct opt *t, size_t n, void *base, opt_setter set,
               int argc, char **argv, const char **pos, size_t maxpos,
               size_t *npos, char *err, size_t errlen)
+{
+    return opt_parse_more(t, n, NULL, base, set, argc, argv, pos, maxpos,
+                          npos, err, errlen);
+}
+
+int opt_parse_more(const struct opt *t, size_t n, opt_lookup more,
+                   void *base, opt_setter set, int argc, char **argv,
+                   const char **pos, size_t maxpos, size_t *npos, char *err,
+                   size_t errlen)
 {
     if (!set)
         set = default_set;
@@ -100,6 +112,8 @@ int opt_parse(const struct opt *t, size_t n, void *base, opt_setter set,
             memcpy(name, a + 2, len);
             name[len] = 0;
             o = opt_find(t, n, name);
+            if (!o && more)
+                o = more(name);
         }
         if (!o) {
             snprintf(err, errlen, "unknown option '--%.*s'",
@@ -127,13 +141,27 @@ int opt_parse(const struct opt *t, size_t n, void *base, opt_setter set,
     return 0;
 }
 
+void opt_help_text(const struct opt *o, char *buf, size_t n)
+{
+    if (o->def)
+        snprintf(buf, n, "%s (default %s)", o->help ? o->help : "", o->def);
+    else
+        snprintf(buf, n, "%s", o->help ? o->help : "");
+}
+
 void opt_print(FILE *f, const struct opt *t, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char left[48];
+        if (!t[i].help)
+            continue;
+        char left[48], help[512];
         snprintf(left, sizeof left, "--%s%s%s", t[i].name,
                  t[i].type == OT_FLAG ? "" : " ", t[i].meta);
-        fprintf(f, "  %-24s %s\n", left, t[i].help);
+        opt_help_text(&t[i], help, sizeof help);
+        if (strlen(left) > 24) /* a long list of values: help below it */
+            fprintf(f, "  %s\n  %-24s %s\n", left, "", help);
+        else
+            fprintf(f, "  %-24s %s\n", left, help);
     }
 }
 

@@ -1,11 +1,13 @@
 /* bench/engine/config.c: the option table of `parbench run`, and turning options
  * into a checked run plan.  Every option is one row: adding an option means
- * adding a row (and the field it fills). */
+ * adding a row (and the field it fills).  The rows here are the options
+ * every run has; a workload's or runner's own are declared in its own
+ * file and handled through bench/engine/plugin.c, so nothing here names
+ * a workload or a runner (but the defaults of --workload and --runner). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench/engine/config.h"
 #include "bench/host/host.h"
@@ -14,74 +16,46 @@
 
 #define F(field) offsetof(struct run_config, field)
 static const struct opt opts[] = {
-    {"workload", OT_STR, F(workload), 0, 0, "NAME", "image|prime|url|spin (default image)"},
-    {"runner", OT_STR, F(runner), 0, 0, "NAME", "single|pthreads|fork|async|mpi (default single)"},
-    {"workers", OT_UINT, F(workers), 1, 4096, "N", "workers (default: the CPUs this process may use)"},
-    {"tasks", OT_UINT, F(tasks), 1, 10000000, "N", "tasks the work is split into (default 10)"},
-    {"repeat", OT_UINT, F(repeat), 1, 100000, "N", "measured repetitions (default 5)"},
-    {"warmup", OT_UINT, F(warmup), 0, 1000, "N", "unmeasured repetitions first (default 1)"},
-    {"seed", OT_UINT, F(seed), 0, INT64_MAX, "S", "seed of the generated inputs (default 42)"},
-    {"output", OT_STR, F(output), 0, 0, "FILE", "write the JSON report here (default: standard output)"},
-    {"size", OT_SIZE, F(size), 1, 0, "SIZE", "image: total bytes of RGB input (default 100MB)"},
-    {"complexity", OT_UINT, F(complexity), 1, 100, "C", "image: blur kernel 5*C (+1 if even) (default 1)"},
-    {"blur", OT_STR, F(blur), 0, 0, "MODE", "image: separable|direct (default separable)"},
-    {"brightness", OT_INT, F(brightness), -255, 255, "N", "image: brightness offset (default 30)"},
-    {"dump", OT_STR, F(dump), 0, 0, "DIR", "image: write the first tasks' input and output as PPM"},
-    {"limit", OT_UINT, F(limit), 2, INT64_MAX, "N", "prime: sum the primes below N (default 1000000)"},
-    {"duration", OT_DURATION, F(duration), 0, 0, "TIME", "spin: compute time per task (default 10ms)"},
-    {"spin-iters", OT_UINT, F(spin_iters), 1, INT64_MAX, "N", "spin: iterations per task (default: calibrated)"},
-    {"urls", OT_STR, F(urls), 0, 0, "FILE", "url: URLs, one a line, # comments (default: embedded server, --tasks paths)"},
-    {"timeout", OT_DURATION, F(timeout), 0, 0, "TIME", "url: per-request timeout (default 10s)"},
-    {"latency", OT_DURATION, F(latency), 0, 0, "TIME", "url: embedded server's delay per response (default 50ms)"},
-    {"jitter", OT_DURATION, F(jitter), 0, 0, "TIME", "url: delay spread, uniform +-TIME per path (default 0)"},
-    {"body", OT_SIZE, F(body), 1, SERVE_BODY_MAX, "SIZE", "url: embedded server's body size (default 64KiB)"},
-    {"transfer", OT_STR, F(transfer), 0, 0, "MODE", "fork: shared|copy (default shared); mpi: local|copy (default local)"},
-    {"schedule", OT_STR, F(schedule), 0, 0, "MODE", "dynamic|static (default dynamic)"},
-    {"pool", OT_STR, F(pool), 0, 0, "MODE", "per-repetition|persistent: start the workers for every repetition, or once for all (default per-repetition)"},
-    {"task-timeout", OT_DURATION, F(task_timeout), 0, 0, "TIME", "end the run as 'timeout' when a task runs longer (default: 10x the warm-up's longest task, at least 10s; 300s before that)"},
-    {"run-timeout", OT_DURATION, F(run_timeout), 0, 0, "TIME", "end the run as 'timeout' when it takes longer in all (default: 60s + 10x the first repetition's time per repetition)"},
-    {"cpus", OT_NUMBER, F(cpus), 0, 4096, "X", "limit the run to X CPUs of time (CFS quota, fractional like docker --cpus)"},
-    {"memory", OT_SIZE, F(memory), 1, 0, "SIZE", "limit the run's memory, driver and workers together (like docker -m)"},
-    {"cpuset", OT_STR, F(cpuset), 0, 0, "LIST", "run on these CPUs only, e.g. 0-1,4"},
-    {"bind", OT_STR, F(bind), 0, 0, "MODE", "none|core|pu: pin worker k to core/PU k (hwloc) (default none)"},
-    {"hosts", OT_STR, F(hosts), 0, 0, "LIST", "mpi: hosts and slots, h1:2,h2:2 (rank 0, the head, takes the first slot)"},
-    {"hostfile", OT_STR, F(hostfile), 0, 0, "FILE", "mpi: Hydra host file, one 'host[:slots]' a line"},
-    {"launcher", OT_STR, F(launcher), 0, 0, "NAME", "mpi: how Hydra starts remote ranks: ssh|rsh|fork|slurm|... (default ssh)"},
-    {"launcher-exec", OT_STR, F(launcher_exec), 0, 0, "CMD", "mpi: the launcher's program, called as CMD HOST COMMAND..."},
-    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no summary on standard error"},
-    {"force", OT_FLAG, F(force), 0, 0, "", "run even when the configuration needs more memory than is available"},
+    {"workload", OT_STR, F(workload), 0, 0, "NAME", "the work: a workload of parbench list, which shows each with its options", "image"},
+    {"runner", OT_STR, F(runner), 0, 0, "NAME", "how it is run: a runner of parbench list, which shows each with its options", "single"},
+    {"workers", OT_UINT, F(workers), 1, 4096, "N", "threads / processes (default: the CPUs this process may use: affinity mask and cgroup v1/v2 CPU quota, rounded up)", NULL},
+    {"tasks", OT_UINT, F(tasks), 1, 10000000, "N", "pieces the work is split into", "10"},
+    {"repeat", OT_UINT, F(repeat), 1, 100000, "N", "measured repetitions", "5"},
+    {"warmup", OT_UINT, F(warmup), 0, 1000, "N", "unmeasured repetitions first", "1"},
+    {"seed", OT_UINT, F(seed), 0, INT64_MAX, "S", "inputs are a pure function of seed and task index", "42"},
+    {"output", OT_STR, F(output), 0, 0, "FILE", "write the JSON report here (default: standard output)", NULL},
+    {"schedule", OT_STR, F(schedule), 0, 0, "dynamic|static", "next free worker takes the next task, or fixed contiguous blocks", "dynamic"},
+    {"pool", OT_STR, F(pool), 0, 0, "per-repetition|persistent", "start the workers for every repetition, or once for the warm-up and all repetitions (see \"Pools\")", "per-repetition"},
+    {"transfer", OT_STR, F(transfer), 0, 0, "shared|copy|local", "how task data reaches the workers: in shared memory, copied to them and back, or made where they run (default and choices: the runner's, see parbench list)", NULL},
+    {"task-timeout", OT_DURATION, F(task_timeout), 0, 0, "TIME", "a task running longer ends the run as 'timeout' (default: 10x the first repetition's longest task, at least 10s; 300s until then)", NULL},
+    {"run-timeout", OT_DURATION, F(run_timeout), 0, 0, "TIME", "the run taking longer in all ends as 'timeout' (default: 60s + 10x the first repetition's end-to-end time per repetition)", NULL},
+    {"cpus", OT_NUMBER, F(cpus), 0, 4096, "X", "limit the run to X CPUs of time (CFS quota, fractional like docker --cpus; see \"Limits\")", NULL},
+    {"memory", OT_SIZE, F(memory), 1, 0, "SIZE", "limit the run's memory, driver and workers together (like docker -m)", NULL},
+    {"cpuset", OT_STR, F(cpuset), 0, 0, "LIST", "run on these CPUs only, e.g. 0-1,4", NULL},
+    {"bind", OT_STR, F(bind), 0, 0, "none|core|pu", "pin worker k to core (or hardware thread) k mod n, with hwloc", "none"},
+    {"dump", OT_STR, F(dump), 0, 0, "DIR", "write the first 3 tasks' input and output as files (workloads that can: parbench list)", NULL},
+    {"quiet", OT_FLAG, F(quiet), 0, 0, "", "no summary on standard error", NULL},
+    {"force", OT_FLAG, F(force), 0, 0, "", "run even when the configuration needs more memory than is available (see \"Failure behaviour\")", NULL},
 };
 #undef F
 #define NOPTS (sizeof opts / sizeof *opts)
 
+/* Every field at zero, then each row's declared default. */
 void config_defaults(struct run_config *c)
 {
+    char err[160];
     memset(c, 0, sizeof *c);
-    c->workload = "image";
-    c->runner = "single";
-    c->tasks = 10;
-    c->repeat = 5;
-    c->warmup = 1;
-    c->seed = 42;
-    c->size = 100000000;
-    c->complexity = 1;
-    c->blur = "separable";
-    c->brightness = 30;
-    c->limit = 1000000;
-    c->duration = 0.01;
-    c->timeout = 10;
-    c->latency = 0.05;
-    c->body = 64 * 1024;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (opts[i].def)
+            opt_set(&opts[i], c, opts[i].def, err, sizeof err);
 }
 
 int config_set(struct run_config *c, const char *name, const char *value,
                char *err, size_t errlen)
 {
     const struct opt *o = opt_find(opts, NOPTS, name);
-    if (!o) {
-        snprintf(err, errlen, "unknown option '--%s'", name);
-        return -ENOENT;
-    }
+    if (!o)
+        return plug_set(&c->plug, name, value, err, errlen);
     int rc = opt_set(o, c, value, err, errlen);
     if (rc)
         return rc;
@@ -101,8 +75,8 @@ static int set_by_row(void *base, const struct opt *o, const char *value,
 int config_parse_args(struct run_config *c, int argc, char **argv, char *err,
                       size_t errlen)
 {
-    return opt_parse(opts, NOPTS, c, set_by_row, argc, argv, NULL, 0, NULL,
-                     err, errlen);
+    return opt_parse_more(opts, NOPTS, plug_find, c, set_by_row, argc, argv,
+                          NULL, 0, NULL, err, errlen);
 }
 
 static const char *const transfer_names[] = {"default", "shared", "copy",
@@ -162,16 +136,9 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
                  (unsigned long long)c->workers);
         return -EINVAL;
     }
-    if (!(r->kinds & wo->kind)) {
-        snprintf(err, errlen, "runner '%s' cannot run the %s workload (%s)",
-                 r->name, wo->name,
-                 wo->kind == WL_CPU ? "it is CPU-bound" : "it is I/O-bound");
-        return -EINVAL;
-    }
-    int blur = lookup((const char *const[]){"separable", "direct"}, 2, c->blur);
-    if (blur < 0) {
-        snprintf(err, errlen, "--blur: unknown mode '%s' (separable|direct)",
-                 c->blur);
+    if (wo->kind & ~r->kinds) {
+        snprintf(err, errlen, "runner '%s' cannot run the %s workload (it "
+                 "is %s)", r->name, wo->name, wl_kind_text(wo->kind));
         return -EINVAL;
     }
     enum transfer t = r->default_transfer;
@@ -210,8 +177,11 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
                  "runner", r->name);
         return -EINVAL;
     }
-    if (c->dump && strcmp(wo->name, "image") != 0) {
-        snprintf(err, errlen, "--dump works with the image workload only");
+    if (c->dump && !wo->dump) {
+        char who[256];
+        plug_dump_workloads(who, sizeof who);
+        snprintf(err, errlen, "--dump works with the %s workload%s only",
+                 who, strchr(who, ',') ? "s" : "");
         return -EINVAL;
     }
     int bind = c->bind ? lookup((const char *const[]){"none", "core", "pu"}, 3,
@@ -232,54 +202,37 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
         p->ro.bind_worker = limits_bind_worker;
         p->ro.bind_arg = &p->limits.bind;
     }
-    int is_mpi = strcmp(r->name, "mpi") == 0;
-    if (!is_mpi && (c->hosts || c->hostfile || c->launcher ||
-                    c->launcher_exec)) {
-        snprintf(err, errlen, "--%s works with the mpi runner only",
-                 c->hosts ? "hosts" : c->hostfile ? "hostfile"
-                 : c->launcher ? "launcher" : "launcher-exec");
-        return -EINVAL;
-    }
-    if (is_mpi && c->hosts && c->hostfile) {
-        snprintf(err, errlen, "--hosts and --hostfile: give one of them");
-        return -EINVAL;
-    }
-    if (is_mpi && c->hostfile && access(c->hostfile, R_OK) != 0) {
-        snprintf(err, errlen, "--hostfile '%s': %s", c->hostfile,
-                 strerror(errno));
-        return -EINVAL;
-    }
-    /* The ranks' outputs stay on the ranks; --bind pins through hwloc in
-     * this process tree, which mpiexec's ranks are not part of. */
-    if (is_mpi && c->dump) {
-        snprintf(err, errlen, "--dump: the mpi runner does not bring task "
-                 "outputs back to the driver (use another runner)");
-        return -EINVAL;
-    }
-    if (is_mpi && bind != BIND_NONE) {
-        snprintf(err, errlen, "--bind: not supported by the mpi runner "
-                 "(Hydra binds ranks itself: HYDRA_BINDING=core)");
-        return -EINVAL;
-    }
-    int is_url = strcmp(wo->name, "url") == 0;
-    if (is_url && !(c->timeout > 0)) {
-        snprintf(err, errlen, "--timeout must be positive");
-        return -EINVAL;
-    }
-    p->runner = r;
+    /* Each plug-in's own options: defaults, then the values given; one
+     * that only runners other than this one declare is refused. */
     p->w.ops = wo;
-    p->w.p = (struct wl_params){
-        .seed = c->seed, .tasks = c->tasks, .size_bytes = c->size,
-        .complexity = (unsigned)c->complexity,
-        .blur = (enum blur_mode)blur, .brightness = (int)c->brightness,
-        .limit = c->limit, .duration_s = c->duration,
-        .spin_iters = c->spin_iters, .urls_file = c->urls,
-        .timeout_s = c->timeout, .tasks_given = c->tasks_set,
-    };
-    p->embedded_server = is_url && !c->urls;
+    p->w.p = (struct wl_params){.seed = c->seed, .tasks = c->tasks,
+                                .tasks_given = c->tasks_set};
+    p->ro.params = p->runner_params;
+    if (plug_apply(wo->opts, wo->nopts, p->w.params, &c->plug, err,
+                   errlen) ||
+        plug_apply(r->opts, r->nopts, p->runner_params, &c->plug, err,
+                   errlen) ||
+        plug_unused(&c->plug, wo, r, err, errlen))
+        return -EINVAL;
+    if (c->dump && r->no_dump) {
+        snprintf(err, errlen, "--dump: the %s runner %s", r->name,
+                 r->no_dump);
+        return -EINVAL;
+    }
+    if (bind != BIND_NONE && r->no_bind) {
+        snprintf(err, errlen, "--bind: not supported by the %s runner (%s)",
+                 r->name, r->no_bind);
+        return -EINVAL;
+    }
+    if (wo->check && wo->check(&p->w, err, errlen))
+        return -EINVAL;
+    p->runner = r;
+    struct wl_server ws = {0};
+    p->embedded_server = wo->server && wo->server(&p->w, &ws);
     p->server = (struct serve_config){
-        .bind = "127.0.0.1", .port = 0, .latency_s = c->latency,
-        .jitter_s = c->jitter, .body_bytes = c->body, .seed = c->seed,
+        .bind = "127.0.0.1", .port = 0, .latency_s = ws.latency_s,
+        .jitter_s = ws.jitter_s, .body_bytes = ws.body_bytes,
+        .seed = c->seed,
     };
     p->ro.workers = c->workers_set ? (unsigned)c->workers
                                    : host_effective_cpus();
@@ -296,10 +249,6 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
      * timed region throttled: one period's pause first (bench/host/limits.c
      * sets 10 ms periods; 12 ms crosses a boundary). */
     p->ro.settle_s = c->cpus > 0 ? 0.012 : 0;
-    p->ro.hosts = c->hosts;
-    p->ro.hostfile = c->hostfile;
-    p->ro.launcher = c->launcher;
-    p->ro.launcher_exec = c->launcher_exec;
     p->task_timeout_s = c->task_timeout;
     p->run_timeout_s = c->run_timeout;
     p->ro.task_timeout_s = c->task_timeout > 0 ? c->task_timeout : 300.0;
@@ -309,13 +258,27 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
     p->dump = c->dump;
     p->quiet = c->quiet;
     p->force = c->force;
+    if (r->check && r->check(&p->ro, err, errlen))
+        return -EINVAL;
     return 0;
+}
+
+const struct opt *config_options(size_t *n)
+{
+    *n = NOPTS;
+    return opts;
+}
+
+void config_print_markdown(FILE *f)
+{
+    plug_print_markdown(f, opts, NOPTS);
 }
 
 void config_print_help(FILE *f)
 {
     fprintf(f, "usage: parbench run [OPTIONS]\n\noptions:\n");
     opt_print(f, opts, NOPTS);
+    plug_print_help(f);
     fprintf(f, "\nworkloads:");
     for (size_t i = 0; wl_table[i]; i++)
         fprintf(f, " %s", wl_table[i]->name);

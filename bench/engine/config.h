@@ -1,6 +1,7 @@
-/* bench/engine/config.h: one run's configuration, from command-line options (and,
- * later, matrix files) through one option table, then resolved into what the
- * workload and runner need. */
+/* bench/engine/config.h: one run's configuration, from command-line options
+ * (and matrix files) through one option table -- the common options here,
+ * each workload's and runner's in its own file (bench/engine/plugin.h) --
+ * then resolved into what the workload and runner need. */
 #ifndef PB_CONFIG_H
 #define PB_CONFIG_H
 #include <stddef.h>
@@ -8,26 +9,22 @@
 #include <stdio.h>
 
 #include "bench/host/limits.h"
+#include "bench/engine/plugin.h"
 #include "bench/engine/serve.h"
 #include "kernels/workload.h"
 #include "runners/runner.h"
 
 /* Raw option values; every field is set by name through the option table. */
 struct run_config {
-    const char *workload, *runner, *blur, *transfer, *schedule, *pool;
-    const char *output, *dump, *urls;
-    uint64_t workers, tasks, repeat, warmup, seed, size, complexity, limit;
-    uint64_t spin_iters;
-    int64_t brightness;
-    double duration, timeout;
-    double latency, jitter; /* url: embedded server's delay and its spread */
-    uint64_t body;          /* url: embedded server's body size */
+    const char *workload, *runner, *transfer, *schedule, *pool;
+    const char *output, *dump;
+    uint64_t workers, tasks, repeat, warmup, seed;
     double task_timeout, run_timeout; /* 0: derived from the warm-up */
     double cpus;           /* --cpus, 0 = no limit */
     uint64_t memory;       /* --memory bytes, 0 = no limit */
     const char *cpuset, *bind;
-    /* mpi: where the ranks run and how Hydra starts them (NULL: default) */
-    const char *hosts, *hostfile, *launcher, *launcher_exec;
+    struct plug_values plug; /* workloads' and runners' own options, as
+                                text until the plug-ins are chosen */
     int quiet;
     int force;       /* --force: run even when it needs more memory than
                         is available */
@@ -40,6 +37,8 @@ struct run_plan {
     const struct runner *runner;
     struct workload w;       /* ops + params; plan built by setup later */
     struct run_options ro;
+    /* The runner's own options (ro.params points here). */
+    _Alignas(max_align_t) unsigned char runner_params[PB_PARAMS_MAX];
     unsigned repeat, warmup;
     double task_timeout_s;   /* --task-timeout; 0: derived (run.h) */
     double run_timeout_s;    /* --run-timeout; 0: derived (run.h) */
@@ -51,8 +50,9 @@ struct run_plan {
     /* 1: repetitions carry no "tasks" array (metg's points of 100k tasks
      * would make huge reports); set by the caller after config_resolve. */
     int no_task_records;
-    /* url without --urls: cmd_run starts `parbench serve` with this
-     * configuration and points w.p.base_url at it. */
+    /* The workload asks for the embedded server (url without --urls):
+     * cmd_run starts `parbench serve` with this configuration and gives
+     * the workload its address (w.ops->server_at). */
     int embedded_server;
     struct serve_config server;
 };
@@ -65,12 +65,16 @@ int config_set(struct run_config *c, const char *name, const char *value,
 /* Parse `parbench run` arguments (argv[0] is the first option). */
 int config_parse_args(struct run_config *c, int argc, char **argv, char *err,
                       size_t errlen);
-/* Look names up, apply defaults, check combinations. */
+/* Look names up, apply defaults, check combinations.  The plan points
+ * into c (a plug-in's string options): c must outlive it. */
 int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
                    size_t errlen);
 const char *transfer_name(enum transfer t);
 const char *schedule_name(enum schedule s);
 const char *pool_name(enum pool_mode m);
-/* The option table as help text. */
+/* The common option rows (for checks of the plug-ins' declarations). */
+const struct opt *config_options(size_t *n);
+/* The option tables as help text, and as the README's markdown table. */
 void config_print_help(FILE *f);
+void config_print_markdown(FILE *f);
 #endif

@@ -1,7 +1,7 @@
-/* bench/engine/dump.c: writes the input and output images of the first few tasks
- * of an image run as binary PPM (P6: a short text header, then the RGB
- * bytes; the simplest format any viewer opens), so a person can see what
- * the kernels do.  Files are written by bench/util/safeio.c, atomically. */
+/* bench/engine/dump.c: writes the inputs and outputs of the first few tasks
+ * as files (the image workload's as binary PPM), so a person can see what
+ * the kernels do.  The workload says what a task's file is (its dump op);
+ * this file only writes it safely. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,7 +11,6 @@
 
 #include "bench/engine/dump.h"
 #include "bench/util/safeio.h"
-#include "kernels/image.h"
 
 int dump_prepare(const char *dir, char *err, size_t errlen)
 {
@@ -31,32 +30,6 @@ int dump_prepare(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
-/* The P6 header of a width x height image into hdr, and the two pieces of
- * the file into v; 0 or -EINVAL. */
-static int ppm_iov(char *hdr, size_t n, const uint8_t *rgb, int width,
-                   int height, struct iovec v[2])
-{
-    if (width < 1 || height < 1)
-        return -EINVAL;
-    int k = snprintf(hdr, n, "P6\n%d %d\n255\n", width, height);
-    v[0] = (struct iovec){hdr, (size_t)k};
-    v[1] = (struct iovec){(void *)rgb, 3 * (size_t)width * (size_t)height};
-    return 0;
-}
-
-int dump_write_ppm(const char *path, const uint8_t *rgb, int width,
-                   int height, char *err, size_t errlen)
-{
-    char hdr[64];
-    struct iovec v[2];
-    if (ppm_iov(hdr, sizeof hdr, rgb, width, height, v)) {
-        snprintf(err, errlen, "%s: not an image size: %d x %d", path, width,
-                 height);
-        return -EINVAL;
-    }
-    return pb_write_path(path, v, 2, err, errlen);
-}
-
 /* Each file is created inside DIR under a new temporary name and renamed
  * over taskN-*.ppm (bench/util/safeio.c): a symlink or file planted in DIR by
  * someone else is replaced, never followed. */
@@ -71,23 +44,25 @@ int dump_images(const struct workload *w, const struct task_data *d,
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < d->ntasks && i < DUMP_TASKS; i++) {
-        int wd, ht;
-        if (img_task_dims(w, i, &wd, &ht) != 0) {
-            snprintf(err, errlen, "not an image workload");
-            rc = -EINVAL;
-            break;
-        }
         const char *kind[2] = {"input", "output"};
-        const uint8_t *px[2] = {d->in + d->in_off[i], d->out + d->out_off[i]};
+        const uint8_t *px[2] = {d->in ? d->in + d->in_off[i] : NULL,
+                                d->out + d->out_off[i]};
+        const size_t len[2] = {d->in_len[i], d->out_len[i]};
         for (int k = 0; rc == 0 && k < 2; k++) {
-            char name[64], hdr[64];
-            struct iovec v[2];
-            snprintf(name, sizeof name, "task%zu-%s.ppm", i, kind[k]);
-            rc = ppm_iov(hdr, sizeof hdr, px[k], wd, ht, v);
-            if (!rc)
-                rc = pb_write_at(dfd, dir, name, v, 2, err, errlen);
-            else
-                snprintf(err, errlen, "not an image size: %d x %d", wd, ht);
+            struct wl_dump f = {0};
+            if (!w->ops->dump || (rc = w->ops->dump(w, i, k, &f)) != 0 ||
+                f.header_len > sizeof f.header || f.bytes > len[k]) {
+                snprintf(err, errlen, "the %s workload cannot describe task "
+                         "%zu's %s as a file", w->ops->name, i, kind[k]);
+                rc = rc ? rc : -EINVAL;
+                break;
+            }
+            char name[96];
+            snprintf(name, sizeof name, "task%zu-%s.%s", i, kind[k],
+                     f.ext ? f.ext : "bin");
+            struct iovec v[2] = {{f.header, f.header_len},
+                                 {(void *)px[k], px[k] ? f.bytes : 0}};
+            rc = pb_write_at(dfd, dir, name, v, 2, err, errlen);
         }
     }
     close(dfd);

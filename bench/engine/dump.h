@@ -1,4 +1,5 @@
-/* bench/engine/dump.h: --dump DIR, the first tasks' images as files to look at. */
+/* bench/engine/dump.h: --dump DIR, the first tasks' inputs and outputs as
+ * files to look at (for workloads with a dump op). */
 #ifndef PB_DUMP_H
 #define PB_DUMP_H
 #include <stddef.h>
@@ -11,12 +12,7 @@
 
 /* Create DIR if needed and check it is writable (before any run). */
 int dump_prepare(const char *dir, char *err, size_t errlen);
-/* Write width x height RGB pixels (3 bytes each) to path as a binary PPM,
- * atomically (bench/util/safeio.h).  0, or -errno with the reason in err
- * (-EINVAL: not an image size). */
-int dump_write_ppm(const char *path, const uint8_t *rgb, int width,
-                   int height, char *err, size_t errlen);
-/* Write task<i>-input.ppm and task<i>-output.ppm for the first tasks. */
+/* Write task<i>-input.EXT and task<i>-output.EXT for the first tasks. */
 int dump_images(const struct workload *w, const struct task_data *d,
                 const char *dir, char *err, size_t errlen);
 #endif

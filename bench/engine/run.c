@@ -26,6 +26,7 @@
 
 #include "bench/engine/dump.h"
 #include "bench/engine/measure.h"
+#include "bench/engine/plugin.h"
 #include "bench/engine/run.h"
 
 static void *map_arena(size_t bytes)
@@ -208,45 +209,9 @@ cJSON *run_config_json(struct run_state *s, cJSON *run)
     cJSON_AddStringToObject(par, "pool", pool_name(p->ro.pool));
     cJSON_AddNumberToObject(par, "repeat", p->repeat);
     cJSON_AddNumberToObject(par, "warmup", p->warmup);
-    const char *name = w->ops->name;
-    if (strcmp(name, "image") == 0) {
-        cJSON_AddNumberToObject(par, "size_bytes", (double)w->p.size_bytes);
-        cJSON_AddNumberToObject(par, "complexity", w->p.complexity);
-        cJSON_AddStringToObject(par, "blur", w->p.blur == BLUR_DIRECT
-                                                 ? "direct" : "separable");
-        cJSON_AddNumberToObject(par, "brightness", w->p.brightness);
-    } else if (strcmp(name, "prime") == 0) {
-        cJSON_AddNumberToObject(par, "limit", (double)w->p.limit);
-    } else if (strcmp(name, "spin") == 0) {
-        cJSON_AddNumberToObject(par, "duration_s", w->p.duration_s);
-    } else if (strcmp(name, "url") == 0) {
-        /* "urls": the file, or "embedded"; the server's settings only when
-         * it was ours (a file's servers are not ours to describe). */
-        cJSON_AddStringToObject(par, "urls", w->p.urls_file ? w->p.urls_file
-                                                           : "embedded");
-        cJSON_AddNumberToObject(par, "timeout_s", w->p.timeout_s);
-        if (p->embedded_server) {
-            cJSON_AddNumberToObject(par, "latency_s", p->server.latency_s);
-            cJSON_AddNumberToObject(par, "jitter_s", p->server.jitter_s);
-            cJSON_AddNumberToObject(par, "body_bytes",
-                                    (double)p->server.body_bytes);
-        } else {
-            cJSON_AddNullToObject(par, "latency_s");
-            cJSON_AddNullToObject(par, "jitter_s");
-            cJSON_AddNullToObject(par, "body_bytes");
-        }
-    }
-    /* What the workload derived from params (image geometry, the
-     * calibrated spin count): facts of this run, not configuration, so two
-     * hosts asked the same thing still pair up in `compare`. */
+    /* What the workload adds (its own options) and what it derived. */
     cJSON *der = cJSON_AddObjectToObject(run, "derived");
-    if (w->ops->describe && s->setup_done) {
-        const char *keys[16];
-        double vals[16];
-        int k = w->ops->describe(w, keys, vals, 16);
-        for (int i = 0; i < k; i++)
-            cJSON_AddNumberToObject(der, keys[i], vals[i]);
-    }
+    plug_report(w, s->setup_done, par, der);
     return par;
 }
 

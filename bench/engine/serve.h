@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SERVE_BODY_MAX (1ull << 30) /* largest --body: 1 GiB */
+#include "kernels/url.h"
+
+#define SERVE_BODY_MAX URL_BODY_MAX /* largest --body: 1 GiB */
 
 struct serve_config {
     const char *bind;    /* numeric IPv4/IPv6 address; "127.0.0.1" default */

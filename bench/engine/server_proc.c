@@ -269,14 +269,17 @@ int server_proc_attach(struct server_proc *sp, struct run_plan *p, char *err,
         return 0;
     if (server_proc_start(sp, &p->server, err, errlen) != 0)
         return -1;
-    p->w.p.base_url = sp->base_url;
+    if (p->w.ops->server_at)
+        p->w.ops->server_at(&p->w, sp->base_url);
     return 0;
 }
 
 void server_proc_check(struct run_plan *p)
 {
-    if (p->embedded_server)
-        p->w.p.base_url = "http://127.0.0.1:0";
+    /* Setup only formats URLs from the server's address, so a check needs
+     * no server yet. */
+    if (p->embedded_server && p->w.ops->server_at)
+        p->w.ops->server_at(&p->w, "http://127.0.0.1:0");
 }
 
 void server_proc_stop(struct server_proc *sp)

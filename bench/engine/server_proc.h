@@ -23,7 +23,8 @@ int server_proc_start(struct server_proc *sp, const struct serve_config *c,
                       char *err, size_t errlen);
 /* What `run` and `matrix` do before run_setup(): when p needs the embedded
  * server (p->embedded_server: url without --urls), start it with
- * p->server and point p->w.p.base_url at it; otherwise do nothing.  Stop it
+ * p->server and give the workload its address (server_at); otherwise do
+ * nothing.  Stop it
  * with server_proc_stop() after the run.  0, or -1 with err. */
 int server_proc_attach(struct server_proc *sp, struct run_plan *p, char *err,
                        size_t errlen);

@@ -30,6 +30,7 @@
 
 #include "bench/cli/opts.h"
 #include "bench/cli/commands.h"
+#include "bench/engine/plugin.h"
 #include "bench/plot/plot.h"
 
 /* Charts and data files are made in a private directory created inside
@@ -190,7 +191,7 @@ static int plot_all(struct plot *p, char *err, size_t errlen)
             rc = plot_chart_tasks(p, wl, 1, err, errlen);
         if (!rc)
             rc = plot_timeline(p, plot_timeline_run(p, wl), err, errlen);
-        if (!rc && (!strcmp(wl, "prime") || !strcmp(wl, "url")))
+        if (!rc && plug_workers_chart(wl))
             rc = plot_chart_workers(p, wl, 0, err, errlen);
     }
     if (!rc && metg)
@@ -204,12 +205,12 @@ int cmd_plot(int argc, char **argv)
     memset(&p, 0, sizeof p);
 #define F(field) offsetof(struct plot, field)
     static const struct opt opts[] = {
-        {"out", OT_STR, F(out), 0, 0, "DIR", "write the charts and their .dat files here (required)"},
-        {"format", OT_STR, F(format), 0, 0, "png|svg", "image format (png)"},
-        {"run", OT_STR, F(run_arg), 0, 0, "N", "only the timeline of runs[N]"},
+        {"out", OT_STR, F(out), 0, 0, "DIR", "write the charts and their .dat files here (required)", NULL},
+        {"format", OT_STR, F(format), 0, 0, "png|svg", "image format (png)", NULL},
+        {"run", OT_STR, F(run_arg), 0, 0, "N", "only the timeline of runs[N]", NULL},
         {"time", OT_STR, F(time_arg), 0, 0, "region|end-to-end|both",
          "execution time of the timed region, end to end (with start-up "
-         "and stop), or both, end to end dashed (both)"},
+         "and stop), or both, end to end dashed (both)", NULL},
     };
 #undef F
     size_t nopt = sizeof opts / sizeof *opts;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/engine/plugin.h"
 #include "bench/plot/plot.h"
 #include "kernels/workload.h"
 
@@ -281,7 +282,7 @@ int plot_chart_workers(struct plot *p, const char *wl, int speedup,
         }
         double t1, lo, hi, med;
         plot_rep_stats(s->base, "wall_s", &t1, &lo, &hi);
-        from_single += !strcmp(rl_str(s->base, "runner"), "single");
+        from_single += plug_runner_is_baseline(rl_str(s->base, "runner"));
         /* The ideal line runs to the right edge of the axis. */
         double cpus = c->pcpus[s->panel] > 0 ? c->pcpus[s->panel] : p->r.cpus;
         double xend = maxw * (logx ? 1.25 : 1.06);
@@ -312,11 +313,12 @@ int plot_chart_workers(struct plot *p, const char *wl, int speedup,
     plotvars_num(&v, "logx", logx);
     plotvars_num(&v, "cpus", p->r.cpus > 0 ? p->r.cpus : 0);
     plotvars_num(&v, "cpubound", cpubound);
-    plotvars_str(&v, "baseline",
-                 from_single == c->ns ? "baseline T: the single runner's run "
-                 "with the same tasks and parameters"
-                 : from_single ? "baseline T: the single runner's run with the "
-                 "same tasks and parameters, else the same runner's 1-worker run"
+    char base[200];
+    snprintf(base, sizeof base, "baseline T: the %s runner's run with the "
+             "same tasks and parameters%s", plug_baseline_runner(),
+             from_single == c->ns ? "" : ", else the same runner's 1-worker "
+             "run");
+    plotvars_str(&v, "baseline", from_single ? base
                  : "baseline T: the same runner's run with 1 worker");
     if (!rc)
         rc = plot_draw(p, kind, wl, dat, &v, w, h, err, errlen);

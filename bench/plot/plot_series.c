@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/engine/plugin.h"
 #include "bench/plot/plot.h"
 #include "bench/report/stats.h"
 
@@ -122,7 +123,8 @@ static const cJSON *speedup_base(const struct plot *p, const struct series *s)
     const char *loose = "runner,workers,transfer,schedule,pool";
     for (int i = 0; i < p->r.nruns; i++) {
         const cJSON *run = rl_run(&p->r, i);
-        if (!strcmp(rl_str(run, "runner"), "single") && plot_run_ok(run) &&
+        if (plug_runner_is_baseline(rl_str(run, "runner")) &&
+            plot_run_ok(run) &&
             rl_same_config(run, s->run[0], loose) == 1)
             return run;
     }
@@ -158,7 +160,7 @@ void plot_group(const struct plot *p, const char *wl, const char *vary,
     for (size_t k = 0; k < c->ns; k++) {
         struct series *s = &c->s[k];
         qsort(s->run, s->n, sizeof *s->run, cmp_run);
-        if (speedup && (!strcmp(rl_str(s->run[0], "runner"), "single") ||
+        if (speedup && (plug_runner_is_baseline(rl_str(s->run[0], "runner")) ||
                         !(s->base = speedup_base(p, s))))
             continue;
         if (kept != k)

@@ -397,12 +397,12 @@ int cmd_compare(int argc, char **argv)
     memset(&c, 0, sizeof c);
 #define F(field) offsetof(struct cmp, field)
     static const struct opt opts[] = {
-        {"format", OT_STR, F(format), 0, 0, "text|markdown|json", "output format (text)"},
-        {"threshold", OT_STR, F(threshold), 0, 0, "PCT", "smallest change that counts as a regression (5%)"},
-        {"fail-on-regression", OT_FLAG, F(fail_on_regression), 0, 0, "", "exit 1 when a pair is significantly slower beyond the threshold, or cannot be compared (a run not ok, no usable wall times); exit 2 when the reports come from different hosts or builds"},
-        {"allow-different-hosts", OT_FLAG, F(allow_hosts), 0, 0, "", "let --fail-on-regression judge reports from different hosts, CPUs, kernels, limits or parbench builds"},
-        {"baseline", OT_STR, F(baseline), 0, 0, "KEY=VALUE", "one report: compare every run against this configuration"},
-        {"output", OT_STR, F(output), 0, 0, "FILE", "write here instead of standard output"},
+        {"format", OT_STR, F(format), 0, 0, "text|markdown|json", "output format (text)", NULL},
+        {"threshold", OT_STR, F(threshold), 0, 0, "PCT", "smallest change that counts as a regression (5%)", NULL},
+        {"fail-on-regression", OT_FLAG, F(fail_on_regression), 0, 0, "", "exit 1 when a pair is significantly slower beyond the threshold, or cannot be compared (a run not ok, no usable wall times); exit 2 when the reports come from different hosts or builds", NULL},
+        {"allow-different-hosts", OT_FLAG, F(allow_hosts), 0, 0, "", "let --fail-on-regression judge reports from different hosts, CPUs, kernels, limits or parbench builds", NULL},
+        {"baseline", OT_STR, F(baseline), 0, 0, "KEY=VALUE", "one report: compare every run against this configuration", NULL},
+        {"output", OT_STR, F(output), 0, 0, "FILE", "write here instead of standard output", NULL},
     };
 #undef F
     size_t nopt = sizeof opts / sizeof *opts;

@@ -179,9 +179,9 @@ int cmd_export(int argc, char **argv)
     struct export_args a = {0};
 #define F(field) offsetof(struct export_args, field)
     static const struct opt opts[] = {
-        {"format", OT_STR, F(format), 0, 0, "csv|tsv|markdown", "table format (csv)"},
-        {"repetitions", OT_FLAG, F(reps), 0, 0, "", "one row per repetition instead of per run"},
-        {"output", OT_STR, F(output), 0, 0, "FILE", "write here instead of standard output"},
+        {"format", OT_STR, F(format), 0, 0, "csv|tsv|markdown", "table format (csv)", NULL},
+        {"repetitions", OT_FLAG, F(reps), 0, 0, "", "one row per repetition instead of per run", NULL},
+        {"output", OT_STR, F(output), 0, 0, "FILE", "write here instead of standard output", NULL},
     };
 #undef F
     if (opt_wants_help(argc, argv)) {

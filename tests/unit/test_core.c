@@ -215,8 +215,11 @@ START_TEST(workload_table)
     ck_assert_ptr_nonnull(wl_find("prime"));
     ck_assert_ptr_nonnull(wl_find("spin"));
     ck_assert_ptr_null(wl_find("sort"));
-    struct workload w = {.ops = wl_find("prime"),
-                         .p = {.tasks = 4, .limit = 100}};
+    struct workload w = {.ops = wl_find("prime"), .p = {.tasks = 4}};
+    /* Its own options through its rows: the parameters are private. */
+    const struct opt *limit = opt_find(w.ops->opts, w.ops->nopts, "limit");
+    ck_assert_ptr_nonnull(limit);
+    ck_assert_int_eq(opt_wire_read(limit, w.params, "100"), 0);
     ck_assert_int_eq(w.ops->setup(&w, err, sizeof err), 0);
     int64_t total = 0;
     for (size_t i = 0; i < 4; i++) {
@@ -228,7 +231,7 @@ START_TEST(workload_table)
         total += r.value;
     }
     ck_assert_int_eq(total, 1060);
-    w.p.limit = 20000000000ull;
+    ck_assert_int_eq(opt_wire_read(limit, w.params, "20000000000"), 0);
     ck_assert_int_ne(w.ops->setup(&w, err, sizeof err), 0);
 }
 END_TEST

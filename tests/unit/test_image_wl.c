@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -14,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
-#include "bench/engine/dump.h"
+#include "bench/util/safeio.h"
 #include "kernels/image.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -157,16 +159,35 @@ START_TEST(test_pipeline_fused)
 END_TEST
 /* -------------------------------------------------------------- workload */
 
+/* One of the workload's own options, by name, in the wire form of its row
+ * (the image parameters are private to kernels/image_wl.c). */
+static void set_opt(struct workload *w, const char *name, const char *fmt,
+                    ...) __attribute__((format(printf, 3, 4)));
+static void set_opt(struct workload *w, const char *name, const char *fmt,
+                    ...)
+{
+    static char vals[8][64]; /* strings must outlive the call */
+    static int next;
+    char *v = vals[next++ % 8];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, 64, fmt, ap);
+    va_end(ap);
+    const struct opt *o = opt_find(w->ops->opts, w->ops->nopts, name);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(opt_wire_read(o, w->params, v), 0);
+}
+
 static struct workload make_wl(uint64_t size, size_t tasks, unsigned c)
 {
     struct workload w = {0};
     w.ops = &wl_image;
     w.p.seed = 1;
     w.p.tasks = tasks;
-    w.p.size_bytes = size;
-    w.p.complexity = c;
-    w.p.blur = BLUR_SEPARABLE;
-    w.p.brightness = 30;
+    set_opt(&w, "size", "%llu", (unsigned long long)size);
+    set_opt(&w, "complexity", "%u", c);
+    set_opt(&w, "blur", "%d", BLUR_SEPARABLE);
+    set_opt(&w, "brightness", "%d", 30);
     return w;
 }
 
@@ -346,7 +367,11 @@ START_TEST(test_ppm)
     uint8_t rgb[18];
     for (int i = 0; i < 18; i++)
         rgb[i] = (uint8_t)(i * 14);
-    ck_assert_int_eq(dump_write_ppm(path, rgb, 3, 2, err, sizeof err), 0);
+    char h[64];
+    int hl = img_ppm_header(h, sizeof h, 3, 2);
+    ck_assert_int_gt(hl, 0);
+    struct iovec v[2] = {{h, (size_t)hl}, {rgb, sizeof rgb}};
+    ck_assert_int_eq(pb_write_path(path, v, 2, err, sizeof err), 0);
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);
     char buf[64];
@@ -365,8 +390,9 @@ START_TEST(test_ppm)
     closedir(d);
     char bad[96];
     snprintf(bad, sizeof bad, "%s/no/such/dir.ppm", dir);
-    ck_assert_int_eq(dump_write_ppm(bad, rgb, 3, 2, err, sizeof err), -ENOENT);
-    ck_assert_int_eq(dump_write_ppm(path, rgb, 0, 2, err, sizeof err), -EINVAL);
+    ck_assert_int_eq(pb_write_path(bad, v, 2, err, sizeof err), -ENOENT);
+    ck_assert_int_eq(img_ppm_header(h, sizeof h, 0, 2), -EINVAL);
+    ck_assert_int_eq(img_ppm_header(h, 4, 3, 2), -ENOSPC);
     unlink(path);
     rmdir(dir);
 }

@@ -1,55 +1,109 @@
 /* tests/unit/test_mpi_wire.c: the formats between the mpi runner's driver
- * and its ranks (runners/mpi_wire.c): a job survives the trip through
- * mpi-rank options bit for bit, bad options are refused, and hex round-trips
- * and rejects what is not exactly hex. */
+ * and its ranks (runners/mpi_wire.c): every workload's job survives the
+ * trip through mpi-rank options bit for bit, its own options through its
+ * own rows, bad options are refused, and hex round-trips and rejects what
+ * is not exactly hex. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runners/mpi.h"
 
-static struct mpi_job sample(void)
+/* One of the workload's own options, by name, in its row's wire form. */
+static void set(struct workload *w, const char *name, const char *v)
 {
-    struct mpi_job j = {.workload = "image", .schedule = SCHED_STATIC,
-                        .transfer = TRANSFER_COPY, .reps = 37};
-    j.p = (struct wl_params){
-        .seed = 0xfedcba9876543210ull, .tasks = 123456,
-        .size_bytes = 1ull << 40,
-        .complexity = 7, .blur = BLUR_DIRECT, .brightness = -17,
-        .limit = 1000003, .duration_s = 0.1, .spin_iters = 99,
-        .urls_file = "/tmp/u rls.txt", .base_url = NULL,
-        .timeout_s = 1.0 / 3, .tasks_given = 1,
-    };
+    const struct opt *o = opt_find(w->ops->opts, w->ops->nopts, name);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(opt_wire_read(o, w->params, v), 0);
+}
+
+/* Row name's value in the wire form ("<absent>" for a NULL string). */
+static const char *get(const struct workload *w, const char *name,
+                       char *buf, size_t n)
+{
+    const struct opt *o = opt_find(w->ops->opts, w->ops->nopts, name);
+    ck_assert_ptr_nonnull(o);
+    int rc = opt_wire_format(o, w->params, buf, n);
+    ck_assert_int_ge(rc, 0);
+    return rc == 1 ? "<absent>" : buf;
+}
+
+static struct mpi_job sample(const char *workload)
+{
+    struct mpi_job j = {.schedule = SCHED_STATIC, .transfer = TRANSFER_COPY,
+                        .reps = 37};
+    j.w.ops = wl_find(workload);
+    ck_assert_ptr_nonnull(j.w.ops);
+    j.w.p = (struct wl_params){.seed = 0xfedcba9876543210ull,
+                               .tasks = 123456, .tasks_given = 1};
+    char hex[64];
+    if (!strcmp(workload, "image")) {
+        set(&j.w, "size", "1099511627776");
+        set(&j.w, "complexity", "7");
+        set(&j.w, "blur", "1"); /* direct */
+        set(&j.w, "brightness", "-17");
+    } else if (!strcmp(workload, "prime")) {
+        set(&j.w, "limit", "1000003");
+    } else if (!strcmp(workload, "spin")) {
+        snprintf(hex, sizeof hex, "%a", 0.1);
+        set(&j.w, "duration", hex);
+        set(&j.w, "spin-iters", "99");
+    } else if (!strcmp(workload, "url")) {
+        set(&j.w, "urls", "/tmp/u rls.txt");
+        snprintf(hex, sizeof hex, "%a", 1.0 / 3);
+        set(&j.w, "timeout", hex);
+    }
     return j;
 }
 
+/* Every workload's job survives the trip, each of its own options exactly
+ * (doubles as hex floats: bit for bit), with no field known here. */
 START_TEST(job_round_trip)
 {
-    struct mpi_job in = sample(), out;
-    char *argv[96], buf[2048], err[160];
+    for (size_t k = 0; wl_table[k]; k++) {
+        struct mpi_job in = sample(wl_table[k]->name), out;
+        char *argv[96], buf[2048], err[160];
+        int argc = 0;
+        ck_assert_int_eq(mpi_job_to_args(&in, argv, &argc, 96, buf,
+                                         sizeof buf), 0);
+        ck_assert_int_eq(mpi_job_from_args(&out, argc, argv, err,
+                                           sizeof err), 0);
+        ck_assert_ptr_eq(out.w.ops, in.w.ops);
+        ck_assert_int_eq(out.schedule, SCHED_STATIC);
+        ck_assert_int_eq(out.transfer, TRANSFER_COPY);
+        ck_assert_uint_eq(out.reps, 37);
+        ck_assert(out.w.p.seed == in.w.p.seed);
+        ck_assert(out.w.p.tasks == in.w.p.tasks);
+        ck_assert_int_eq(out.w.p.tasks_given, 1);
+        for (size_t i = 0; i < in.w.ops->nopts; i++) {
+            const char *name = in.w.ops->opts[i].name;
+            char a[256], b[256];
+            ck_assert_str_eq(get(&out.w, name, b, sizeof b),
+                             get(&in.w, name, a, sizeof a));
+        }
+    }
+    struct mpi_job in = sample("image"), out;
+    char *argv[96], buf[2048], err[160], v[64];
     int argc = 0;
     ck_assert_int_eq(mpi_job_to_args(&in, argv, &argc, 96, buf, sizeof buf),
                      0);
     ck_assert_int_eq(mpi_job_from_args(&out, argc, argv, err, sizeof err), 0);
-    ck_assert_str_eq(out.workload, "image");
-    ck_assert_int_eq(out.schedule, SCHED_STATIC);
-    ck_assert_int_eq(out.transfer, TRANSFER_COPY);
-    ck_assert_uint_eq(out.reps, 37);
-    ck_assert(out.p.seed == in.p.seed);
-    ck_assert(out.p.tasks == in.p.tasks);
-    ck_assert(out.p.size_bytes == in.p.size_bytes);
-    ck_assert_uint_eq(out.p.complexity, 7);
-    ck_assert_int_eq(out.p.blur, BLUR_DIRECT);
-    ck_assert_int_eq(out.p.brightness, -17);
-    ck_assert(out.p.limit == in.p.limit);
-    /* Doubles travel as hex floats: exactly, not to some digits. */
-    ck_assert(!memcmp(&out.p.duration_s, &in.p.duration_s, sizeof(double)));
-    ck_assert(!memcmp(&out.p.timeout_s, &in.p.timeout_s, sizeof(double)));
-    ck_assert(out.p.spin_iters == 99);
-    ck_assert_str_eq(out.p.urls_file, "/tmp/u rls.txt");
-    ck_assert_ptr_null(out.p.base_url);
-    ck_assert_int_eq(out.p.tasks_given, 1);
+    ck_assert_str_eq(get(&out.w, "complexity", v, sizeof v), "7");
+    ck_assert_str_eq(get(&out.w, "blur", v, sizeof v), "1");
+    ck_assert_str_eq(get(&out.w, "brightness", v, sizeof v), "-17");
+    in = sample("url"), argc = 0;
+    ck_assert_int_eq(mpi_job_to_args(&in, argv, &argc, 96, buf, sizeof buf),
+                     0);
+    ck_assert_int_eq(mpi_job_from_args(&out, argc, argv, err, sizeof err), 0);
+    ck_assert_str_eq(get(&out.w, "urls", v, sizeof v), "/tmp/u rls.txt");
+    ck_assert_str_eq(get(&out.w, "base-url", v, sizeof v), "<absent>");
+    in = sample("spin"), argc = 0;
+    ck_assert_int_eq(mpi_job_to_args(&in, argv, &argc, 96, buf, sizeof buf),
+                     0);
+    ck_assert_int_eq(mpi_job_from_args(&out, argc, argv, err, sizeof err), 0);
+    ck_assert_str_eq(get(&out.w, "spin-iters", v, sizeof v), "99");
 }
 END_TEST
 
@@ -71,8 +125,13 @@ START_TEST(job_defaults_and_errors)
     char *bogus[] = {"--workload", "prime", "--bogus", "1"};
     ck_assert_int_ne(mpi_job_from_args(&j, 4, bogus, err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "--bogus"));
-    char *badnum[] = {"--workload", "prime", "--limit", "12x"};
+    char *badnum[] = {"--workload", "prime", "--opt", "limit=12x"};
     ck_assert_int_ne(mpi_job_from_args(&j, 4, badnum, err, sizeof err), 0);
+    char *badopt[] = {"--workload", "prime", "--opt", "size=12"};
+    ck_assert_int_ne(mpi_job_from_args(&j, 4, badopt, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "size=12"));
+    char *unknown[] = {"--workload", "sort"};
+    ck_assert_int_ne(mpi_job_from_args(&j, 2, unknown, err, sizeof err), 0);
     char *badtr[] = {"--workload", "prime", "--transfer", "shared"};
     ck_assert_int_ne(mpi_job_from_args(&j, 4, badtr, err, sizeof err), 0);
     char *dangling[] = {"--workload"};
@@ -82,7 +141,7 @@ END_TEST
 
 START_TEST(job_args_too_small)
 {
-    struct mpi_job in = sample();
+    struct mpi_job in = sample("image");
     char *argv[96], buf[2048];
     int argc = 0;
     ck_assert_int_ne(mpi_job_to_args(&in, argv, &argc, 8, buf, sizeof buf), 0);
