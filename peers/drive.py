@@ -1,0 +1,606 @@
+#!/usr/bin/python3
+"""peers/drive.py: plays parbench's side of the peer protocol, to test a
+peer without parbench (peers/PROTOCOL.md).
+
+    drive.py MANIFEST.peer [OPTIONS]       a peer from its manifest
+    drive.py --exec [OPTIONS] -- CMD ARGS  any program
+    drive.py --field MANIFEST KEY          print a manifest field (lists
+                                           space-separated), for scripts
+
+It builds the setup document as parbench would (the same task split,
+parameters and arenas), starts the peer without a shell in its own session,
+checks every line it prints against the protocol, checks its results
+against parbench's own, prints start-up and run times, and makes sure no
+process of the peer is left.  Exit status: 0 every check passed, 1 the peer
+failed or a check did not pass (the reason on standard error, with the
+peer's last lines of standard error), 2 bad usage.
+
+Where the expected results come from (build/parbench, --parbench PATH):
+  prime  parbench's checksum and value of the same run: the fold of the
+         digests of the peer's values must equal it, task by task.
+  url    a `parbench serve` started here; parbench fetches the same URLs
+         (--urls), and the fold of the peer's body digests must equal its
+         checksum.
+  image  `parbench run --dump` writes the first three tasks' inputs and
+         outputs; task i gets input i mod 3 and must agree with output
+         i mod 3 on --agree (0.97) of its bytes within one level.
+  spin   each value is recomputed from x0 and the peer's iteration count
+         (the loop's affine steps composed by squaring).
+"""
+import argparse
+import json
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing import shared_memory
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "python"))
+from parbench_peer.pbhash import MASK, fold_digests, pb_hash64, value_digest  # noqa: E402
+
+PROTOCOL = "parbench.peer/1"
+ROOT = HERE.parent
+SPIN_MUL, SPIN_ADD = 6364136223846793005, 1442695040888963407
+UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9,
+         "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+TIMES = {"s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+
+
+class Failed(Exception):
+    """The peer broke the protocol or a result is wrong."""
+
+
+def size(text):
+    m = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", text)
+    if not m or m.group(2).upper() not in UNITS:
+        raise argparse.ArgumentTypeError(f"bad size {text!r}")
+    return int(m.group(1)) * UNITS[m.group(2).upper()]
+
+
+def duration(text):
+    m = re.fullmatch(r"([\d.]+)\s*(s|ms|us|ns)?", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad duration {text!r}")
+    return float(m.group(1)) * TIMES[m.group(2) or "s"]
+
+
+def read_manifest(path):
+    lines = [ln for ln in Path(path).read_text().splitlines()
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    if len(lines) != 1:
+        raise SystemExit(f"drive.py: {path}: expected one JSON line, "
+                         f"found {len(lines)}")
+    return json.loads(lines[0])
+
+
+# ------------------------------------------------------ parbench's reference
+
+def parbench(args, *options):
+    cmd = [args.parbench, *options, "--quiet"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"drive.py: {' '.join(cmd)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def reference_run(args, *options):
+    """result of a one-repetition parbench run with the same work."""
+    out = parbench(args, "run", "--repeat", "1", "--warmup", "0",
+                   "--tasks", str(args.tasks), "--seed", str(args.seed),
+                   *options)
+    return json.loads(out)["runs"][0]["result"]
+
+
+def reference_spin_iters(args):
+    """parbench's calibrated iterations for --duration on this machine."""
+    out = parbench(args, "run", "--workload", "spin", "--tasks", "1",
+                   "--repeat", "1", "--warmup", "0", "--duration",
+                   f"{args.duration}s")
+    return json.loads(out)["runs"][0]["derived"]["spin_iters"]
+
+
+def read_ppm(path):
+    data = Path(path).read_bytes()
+    magic, dims, depth, pixels = data.split(b"\n", 3)
+    width, height = map(int, dims.split())
+    return np.frombuffer(pixels, np.uint8).reshape(height, width, 3)
+
+
+def spin_expected(x, iters):
+    """x after iters steps of x = x * MUL + ADD (mod 2^64), by composing
+    the affine step with itself (square and multiply)."""
+    mul, add = 1, 0            # the identity map, accumulated
+    step_mul, step_add = SPIN_MUL, SPIN_ADD
+    while iters:
+        if iters & 1:
+            mul, add = mul * step_mul & MASK, (add * step_mul + step_add) & MASK
+        step_mul, step_add = (step_mul * step_mul & MASK,
+                              (step_add * step_mul + step_add) & MASK)
+        iters >>= 1
+    return (x * mul + add) & MASK
+
+
+# --------------------------------------------------------------- the setup
+
+class Work:
+    """The setup document for one configuration, and how to check results."""
+
+    def __init__(self, args, scratch):
+        self.args = args
+        self.arenas = []
+        self.expected = None
+        w = args.workload
+        self.params = {"seed": str(args.seed), "tasks": args.tasks}
+        self.inputs = self.outputs = None
+        if w == "image":
+            self.tasks = self._image(scratch)
+        elif w == "prime":
+            span = max(args.limit - 2, 0)
+            self.params["limit"] = args.limit
+            self.tasks = [{"id": i, "lo": 2 + span * i // args.tasks,
+                           "hi": 2 + span * (i + 1) // args.tasks}
+                          for i in range(args.tasks)]
+            self.expected = reference_run(args, "--workload", "prime",
+                                          "--limit", str(args.limit))
+        elif w == "spin":
+            iters = args.spin_iters or reference_spin_iters(args)
+            self.params.update(duration_s=args.duration, iters=iters,
+                               iters_fixed=bool(args.spin_iters))
+            self.tasks = [{"id": i, "x0": str(args.seed ^ (
+                0x9E3779B97F4A7C15 * (i + 1) & MASK))}
+                for i in range(args.tasks)]
+        elif w == "url":
+            self.tasks = self._url(scratch)
+
+    def _image(self, scratch):
+        a = self.args
+        pixels = a.size // 3 // a.tasks
+        width = int(pixels ** 0.5)
+        while width > 1 and width * width > pixels:
+            width -= 1
+        while (width + 1) ** 2 <= pixels:
+            width += 1
+        height = pixels // width
+        k = 5 * a.complexity + (5 * a.complexity + 1) % 2
+        self.params.update(size_bytes=a.size, complexity=a.complexity,
+                           kernel_size=k, sigma=0.3 * ((k - 1) / 2 - 1) + 0.8,
+                           blur=a.blur, brightness=a.brightness,
+                           width=width, height=height)
+        dump = Path(scratch) / "dump"
+        parbench(a, "run", "--workload", "image", "--repeat", "1",
+                 "--warmup", "0", "--tasks", str(a.tasks), "--seed",
+                 str(a.seed), "--size", str(a.size), "--complexity",
+                 str(a.complexity), "--blur", a.blur, "--brightness",
+                 str(a.brightness), "--dump", str(dump), "--output",
+                 os.devnull)
+        dumped = sorted(dump.glob("task*-input.ppm"))
+        pairs = [(read_ppm(p), read_ppm(str(p).replace("input", "output")))
+                 for p in dumped]
+        nbytes = 3 * width * height
+        tag = f"parbench-drive-{os.getpid()}"
+        self.inputs = shared_memory.SharedMemory(f"{tag}-in", True,
+                                                 nbytes * a.tasks)
+        self.outputs = shared_memory.SharedMemory(f"{tag}-out", True,
+                                                  nbytes * a.tasks)
+        self.arenas = [self.inputs, self.outputs]
+        self.expected = []
+        tasks = []
+        for i in range(a.tasks):
+            image, out = pairs[i % len(pairs)]
+            self.inputs.buf[i * nbytes:(i + 1) * nbytes] = image.tobytes()
+            self.expected.append(out)
+            tasks.append({"id": i, "in_off": i * nbytes, "in_len": nbytes,
+                          "out_off": i * nbytes, "out_len": nbytes})
+        return tasks
+
+    def _url(self, scratch):
+        a = self.args
+        self.server = subprocess.Popen(
+            [a.parbench, "serve", "--port", "0", "--latency",
+             f"{a.latency}s", "--body", str(a.body), "--seed", str(a.seed)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.server.stdout.readline()
+        m = re.search(r"listening on (\S+)", line)
+        if not m:
+            self.server.kill()
+            raise SystemExit(f"drive.py: parbench serve said {line!r}")
+        urls = [f"http://{m.group(1)}/item/{i}" for i in range(a.tasks)]
+        url_file = Path(scratch) / "urls"
+        url_file.write_text("".join(u + "\n" for u in urls))
+        self.params.update(timeout_s=a.timeout, direct=True)
+        self.expected = reference_run(a, "--workload", "url", "--urls",
+                                      str(url_file))
+        return [{"id": i, "url": u} for i, u in enumerate(urls)]
+
+    def document(self, workers):
+        arena = lambda shm: shm and {"shm": shm.name, "size": shm.size,  # noqa: E731
+                                     "path": f"/dev/shm/{shm.name}"}
+        return {"type": "setup", "protocol": PROTOCOL,
+                "workload": self.args.workload, "workers": workers,
+                "transfer": self.args.transfer, "seed": str(self.args.seed),
+                "params": self.params, "tasks": self.tasks,
+                "inputs": arena(self.inputs), "outputs": arena(self.outputs),
+                "task_timeout_s": self.args.run_timeout}
+
+    def clear_outputs(self):
+        if self.outputs:
+            self.outputs.buf[:] = bytes(self.outputs.size)
+
+    def check(self, tasks):
+        """Check one run's results (task lines by id); returns a summary."""
+        w = self.args.workload
+        failed = [t for t in tasks if t["status"] != 0]
+        if failed:
+            raise Failed(f"{len(failed)} tasks failed, task {failed[0]['id']}:"
+                         f" {failed[0]['error']}")
+        if w == "prime":
+            values = [int(t["value"]) for t in tasks]
+            got = f"{fold_digests(map(value_digest, values)):016x}"
+            if got != self.expected["checksum"]:
+                raise Failed(f"prime: checksum {got}, parbench's "
+                             f"{self.expected['checksum']}")
+            return f"sum {sum(values)} = parbench's, checksum {got}"
+        if w == "url":
+            got = f"{fold_digests(int(t['digest'], 16) for t in tasks):016x}"
+            if got != self.expected["checksum"]:
+                raise Failed(f"url: checksum {got}, parbench's "
+                             f"{self.expected['checksum']}")
+            total = sum(int(t["value"]) for t in tasks)
+            if total != self.expected["value"]:
+                raise Failed(f"url: {total} bytes, parbench's "
+                             f"{self.expected['value']}")
+            return f"{total} bytes, checksum {got} = parbench's"
+        if w == "spin":
+            for t in tasks:
+                iters = t.get("iters")
+                if not isinstance(iters, int) or iters < 1:
+                    raise Failed(f"spin task {t['id']}: no iteration count")
+                if int(t["value"]) != spin_expected(
+                        int(self.tasks[t["id"]]["x0"]), iters):
+                    raise Failed(f"spin task {t['id']}: wrong value after "
+                                 f"{iters} iterations")
+            return f"values right for {tasks[0]['iters']} iterations a task"
+        return self._check_images(tasks)
+
+    def _check_images(self, tasks):
+        worst = 1.0
+        for t, expected in zip(tasks, self.expected):
+            task = self.tasks[t["id"]]
+            got = np.frombuffer(self.outputs.buf, np.uint8, task["out_len"],
+                                task["out_off"]).reshape(expected.shape)
+            diff = np.abs(got.astype(np.int16) - expected)
+            agree = float((diff <= 1).mean())
+            worst = min(worst, agree)
+            if agree < self.args.agree:
+                raise Failed(f"image task {t['id']}: {agree:.2%} of bytes "
+                             f"within one level of parbench's (need "
+                             f"{self.args.agree:.0%})")
+            if "digest" in t and int(t["digest"], 16) != pb_hash64(got):
+                raise Failed(f"image task {t['id']}: digest is not that of "
+                             "the output arena's bytes")
+        return f"every output >= {worst:.2%} within one level of parbench's"
+
+    def close(self):
+        for shm in self.arenas:
+            shm.close()
+            shm.unlink()
+        if getattr(self, "server", None):
+            self.server.terminate()
+            self.server.wait()
+
+
+# ------------------------------------------------------------ the protocol
+
+NUM, INT, STR = (int, float), int, str
+OPTIONAL = {"value": STR, "digest": STR, "http_status": INT,
+            "latency_s": NUM, "ttfb_s": NUM, "iters": INT}
+REQUIRED = {
+    "ready": {"protocol": STR, "pid": INT, "clock": STR, "workers": list,
+              "peer": dict},
+    "task": {"rep": INT, "id": INT, "worker": INT, "start": NUM, "end": NUM,
+             "status": INT, "bytes": INT},
+    "end": {"rep": INT, "start": NUM, "end": NUM, "tasks": INT},
+    "done": {"stop_s": NUM},
+    "error": {"message": STR},
+}
+
+
+def check_fields(msg, fields, where):
+    for key, kind in fields.items():
+        value = msg.get(key)
+        if value is None or isinstance(value, bool) or \
+                not isinstance(value, kind):
+            raise Failed(f"{where}: field {key!r} missing or not "
+                         f"{getattr(kind, '__name__', 'a number')}")
+
+
+def parse_line(raw, where):
+    try:
+        msg = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise Failed(f"{where}: not JSON ({e}): {raw[:80]!r}")
+    if not isinstance(msg, dict) or msg.get("type") not in REQUIRED:
+        raise Failed(f"{where}: not a protocol line: {raw[:80]!r}")
+    check_fields(msg, REQUIRED[msg["type"]], where)
+    if msg["type"] == "task":
+        check_fields({k: v for k, v in msg.items() if k in OPTIONAL},
+                     {k: t for k, t in OPTIONAL.items() if k in msg}, where)
+        if "error" not in msg or not isinstance(msg["error"], (str,
+                                                               type(None))):
+            raise Failed(f"{where}: field 'error' missing or not a string "
+                         "or null")
+        if "value" in msg and not re.fullmatch(r"-?\d+", msg["value"]):
+            raise Failed(f"{where}: value {msg['value']!r} is not a decimal "
+                         "integer")
+        if "digest" in msg and not re.fullmatch(r"[0-9a-f]{16}",
+                                                msg["digest"]):
+            raise Failed(f"{where}: digest {msg['digest']!r} is not 16 hex "
+                         "digits")
+    return msg
+
+
+class Peer:
+    """One peer process: its pipes, its lines, its end."""
+
+    def __init__(self, argv, cwd, stderr_path):
+        self.stderr_path = stderr_path
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            argv, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=open(stderr_path, "ab"), start_new_session=True)
+        self.pgid = self.proc.pid
+        self.buffer = b""
+        self.lines = 0
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.proc.stdout, selectors.EVENT_READ)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+
+    def send(self, msg):
+        self.proc.stdin.write(json.dumps(msg).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def close_stdin(self):
+        self.proc.stdin.close()
+
+    def read(self, deadline, what):
+        """The next line as a checked message; an "error" line or the end
+        of its output is a failure that says why."""
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Failed(f"no {what} within the time limit (hung?)")
+            if not self.selector.select(left):
+                continue
+            chunk = self.proc.stdout.read(65536)
+            if not chunk:
+                raise Failed(f"output ended before {what}: "
+                             f"{self.exit_text(deadline)}")
+            self.buffer += chunk
+        raw, self.buffer = self.buffer.split(b"\n", 1)
+        self.lines += 1
+        msg = parse_line(raw, f"line {self.lines}")
+        if msg["type"] == "error":
+            raise Failed(f"peer reported: {msg['message']}")
+        return msg
+
+    def exit_text(self, deadline):
+        try:
+            rc = self.proc.wait(max(0.1, min(5, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            return "still running"
+        if rc < 0:
+            return f"killed by signal {signal.Signals(-rc).name}"
+        return f"exit status {rc}"
+
+    def wait_exit(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failed("did not exit after its done line")
+
+    def leftovers(self):
+        """Processes still in the peer's session (its process group)."""
+        left = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                fields = stat[stat.rindex(")") + 2:].split()
+                if int(fields[3]) == self.pgid and fields[0] != "Z":
+                    left.append(int(entry.name))
+        return left
+
+    def kill(self):
+        try:
+            os.killpg(self.pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+    def stderr_tail(self, n=8):
+        try:
+            lines = Path(self.stderr_path).read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(lines.splitlines()[-n:])
+
+
+def check_time(t, lo, hi, what):
+    if not lo <= t <= hi:
+        raise Failed(f"{what} {t:.6f} is outside [{lo:.6f}, {hi:.6f}]: not "
+                     "CLOCK_MONOTONIC?")
+
+
+def run_once(peer, work, rep, ready, n_workers, limit):
+    """Send one run line, read its task lines and end line, check them."""
+    work.clear_outputs()
+    sent = time.monotonic()
+    peer.send({"type": "run", "rep": rep})
+    tasks = {}
+    while True:
+        msg = peer.read(sent + limit, f"the end of run {rep}")
+        if msg["rep"] != rep:
+            raise Failed(f"line {peer.lines}: rep {msg['rep']}, expected "
+                         f"{rep}")
+        if msg["type"] == "end":
+            break
+        if msg["type"] != "task":
+            raise Failed(f"line {peer.lines}: {msg['type']} inside a run")
+        if msg["id"] in tasks or not 0 <= msg["id"] < len(work.tasks):
+            raise Failed(f"line {peer.lines}: task id {msg['id']} repeated "
+                         "or out of range")
+        if not 0 <= msg["worker"] < n_workers:
+            raise Failed(f"line {peer.lines}: worker {msg['worker']} out of "
+                         f"range for {n_workers} workers")
+        if msg["start"] > msg["end"]:
+            raise Failed(f"line {peer.lines}: task ends before it starts")
+        tasks[msg["id"]] = msg
+    received = time.monotonic()
+    if msg["tasks"] != len(work.tasks) or len(tasks) != len(work.tasks):
+        raise Failed(f"run {rep}: {len(tasks)} task lines, end line says "
+                     f"{msg['tasks']}, expected {len(work.tasks)}")
+    base = sent if ready["clock"] == "relative" else 0.0
+    start, end = base + msg["start"], base + msg["end"]
+    check_time(start, sent, received, "run start")
+    check_time(end, start, received, "run end")
+    for t in tasks.values():
+        check_time(base + t["start"], start, end, f"task {t['id']} start")
+        check_time(base + t["end"], start, end, f"task {t['id']} end")
+    ordered = [tasks[i] for i in range(len(work.tasks))]
+    return end - start, received - sent, work.check(ordered), ordered
+
+
+def drive(args, argv, cwd, work, scratch):
+    """The whole conversation with one or more peer processes (one per
+    repetition unless --pool persistent); raises Failed."""
+    peers_needed = 1 if args.pool == "persistent" else args.repeat
+    rep = 0
+    for _ in range(peers_needed):
+        peer = Peer(argv, cwd, Path(scratch) / "stderr")
+        try:
+            peer.send(work.document(args.workers))
+            ready = peer.read(peer.started + args.startup_timeout, "ready")
+            if ready["type"] != "ready" or ready["protocol"] != PROTOCOL:
+                raise Failed(f"first line is {ready['type']}, not ready "
+                             f"for {PROTOCOL}")
+            now = time.monotonic()
+            if ready["clock"] == "monotonic":
+                check_fields(ready, {"t": NUM}, "ready")
+                check_time(ready["t"], peer.started, now, "ready's t")
+            elif ready["clock"] != "relative":
+                raise Failed(f"unknown clock {ready['clock']!r}")
+            if len(ready["workers"]) != args.workers:
+                raise Failed(f"ready lists {len(ready['workers'])} workers, "
+                             f"asked for {args.workers}")
+            label = ready["peer"].get("label", "?")
+            print(f"peer: {label}; start-up {now - peer.started:.3f} s "
+                  f"(phases {json.dumps(ready.get('phases', {}))})")
+            for _ in range(args.repeat if peers_needed == 1 else 1):
+                wall, outside, verdict, _tasks = run_once(
+                    peer, work, rep, ready, args.workers, args.run_timeout)
+                print(f"run {rep}: {wall:.4f} s (outside {outside:.4f} s); "
+                      f"{verdict}")
+                rep += 1
+            peer.close_stdin()
+            closing = time.monotonic()
+            done = peer.read(closing + args.run_timeout, "done")
+            if done["type"] != "done":
+                raise Failed(f"{done['type']} line after the last run, "
+                             "expected done")
+            rc = peer.wait_exit(args.run_timeout)
+            if rc != 0:
+                raise Failed(f"exit status {rc} after done")
+            print(f"stop: {done['stop_s']:.3f} s (peer), "
+                  f"{time.monotonic() - closing:.3f} s to exit")
+            time.sleep(0.05)  # let orphans that are going anyway go
+            left = peer.leftovers()
+            if left:
+                raise Failed(f"processes {left} left behind after exit")
+        except Failed as e:
+            raise Failed(f"{e}\n--- the peer's standard error ends with:\n"
+                         f"{peer.stderr_tail()}") from None
+        finally:
+            peer.kill()
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        usage="drive.py MANIFEST | --exec ... -- CMD ARGS | --field "
+              "MANIFEST KEY", description=__doc__.splitlines()[0])
+    parser.add_argument("manifest", nargs="?")
+    parser.add_argument("--exec", nargs=argparse.REMAINDER, dest="command",
+                        help="run this program instead of a manifest's")
+    parser.add_argument("--field", nargs=2, metavar=("MANIFEST", "KEY"))
+    parser.add_argument("--workload", choices=("image", "prime", "url",
+                                               "spin"), default="prime")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--tasks", type=int, default=10)
+    parser.add_argument("--transfer", default=None,
+                        help="copy|shared (default: the manifest's default)")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--pool", choices=("persistent", "per-repetition"),
+                        default="persistent")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--size", type=size, default=size("3MB"))
+    parser.add_argument("--complexity", type=int, default=1)
+    parser.add_argument("--blur", choices=("separable", "direct"),
+                        default="separable")
+    parser.add_argument("--brightness", type=int, default=30)
+    parser.add_argument("--agree", type=float, default=0.97)
+    parser.add_argument("--limit", type=int, default=100000)
+    parser.add_argument("--duration", type=duration, default=0.01)
+    parser.add_argument("--spin-iters", type=int, default=0)
+    parser.add_argument("--latency", type=duration, default=0.02)
+    parser.add_argument("--body", type=size, default=size("16KiB"))
+    parser.add_argument("--timeout", type=duration, default=10.0)
+    parser.add_argument("--startup-timeout", type=duration, default=120.0)
+    parser.add_argument("--run-timeout", type=duration, default=120.0)
+    parser.add_argument("--parbench", default=str(ROOT / "build/parbench"))
+    args = parser.parse_args()
+
+    if args.field:
+        value = read_manifest(args.field[0]).get(args.field[1], "")
+        print(" ".join(value) if isinstance(value, list) else value)
+        return 0
+    if args.command is not None:
+        argv = [a for a in args.command if a != "--"]
+        cwd, manifest = None, {}
+        if not argv:
+            parser.error("--exec needs a command")
+    elif args.manifest:
+        manifest = read_manifest(args.manifest)
+        argv, cwd = manifest["command"], Path(args.manifest).resolve().parent
+    else:
+        parser.error("give a manifest or --exec")
+    if args.transfer is None:
+        args.transfer = manifest.get("default_transfer", "copy")
+    for key, want in (("workloads", args.workload),
+                      ("transfers", args.transfer)):
+        if manifest and want not in manifest.get(key, ()):
+            parser.error(f"{args.manifest} does not list {want} in {key}")
+
+    with tempfile.TemporaryDirectory(prefix="parbench-drive.") as scratch:
+        work = Work(args, scratch)
+        try:
+            drive(args, argv, cwd, work, scratch)
+        except Failed as e:
+            print(f"drive.py: peer failed: {e}", file=sys.stderr)
+            return 1
+        finally:
+            work.close()
+    print("drive.py: every check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
