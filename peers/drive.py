@@ -3,9 +3,11 @@
 peer without parbench (peers/PROTOCOL.md).
 
     drive.py MANIFEST.peer [OPTIONS]       a peer from its manifest
-    drive.py --exec [OPTIONS] -- CMD ARGS  any program
+    drive.py [OPTIONS] --exec CMD ARGS...  any program (--exec comes last)
     drive.py --field MANIFEST KEY          print a manifest field (lists
                                            space-separated), for scripts
+    drive.py --version-of MANIFEST         run its version command: exit 0
+                                           when the peer is usable
 
 It builds the setup document as parbench would (the same task split,
 parameters and arenas), starts the peer without a shell in its own session,
@@ -39,8 +41,6 @@ import tempfile
 import time
 from multiprocessing import shared_memory
 from pathlib import Path
-
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "python"))
@@ -108,10 +108,16 @@ def reference_spin_iters(args):
 
 
 def read_ppm(path):
+    import numpy as np  # image runs only: the others need no NumPy
     data = Path(path).read_bytes()
     magic, dims, depth, pixels = data.split(b"\n", 3)
     width, height = map(int, dims.split())
     return np.frombuffer(pixels, np.uint8).reshape(height, width, 3)
+
+
+def spin_start(seed, i):
+    """Task i's starting state, as kernels/spin.c makes it."""
+    return (seed ^ (0x9E3779B97F4A7C15 * (i + 1))) & MASK
 
 
 def spin_expected(x, iters):
@@ -154,9 +160,8 @@ class Work:
             iters = args.spin_iters or reference_spin_iters(args)
             self.params.update(duration_s=args.duration, iters=iters,
                                iters_fixed=bool(args.spin_iters))
-            self.tasks = [{"id": i, "x0": str(args.seed ^ (
-                0x9E3779B97F4A7C15 * (i + 1) & MASK))}
-                for i in range(args.tasks)]
+            self.tasks = [{"id": i, "x0": f"{spin_start(args.seed, i):016x}"}
+                          for i in range(args.tasks)]
         elif w == "url":
             self.tasks = self._url(scratch)
 
@@ -264,13 +269,14 @@ class Work:
                 if not isinstance(iters, int) or iters < 1:
                     raise Failed(f"spin task {t['id']}: no iteration count")
                 if int(t["value"]) != spin_expected(
-                        int(self.tasks[t["id"]]["x0"]), iters):
+                        int(self.tasks[t["id"]]["x0"], 16), iters):
                     raise Failed(f"spin task {t['id']}: wrong value after "
                                  f"{iters} iterations")
             return f"values right for {tasks[0]['iters']} iterations a task"
         return self._check_images(tasks)
 
     def _check_images(self, tasks):
+        import numpy as np
         worst = 1.0
         for t, expected in zip(tasks, self.expected):
             task = self.tasks[t["id"]]
@@ -421,11 +427,20 @@ class Peer:
         return left
 
     def kill(self):
+        """SIGKILL to the whole session, as parbench ends a failed peer;
+        returns the processes still there a second later (none, or a
+        peer that left its session)."""
         try:
             os.killpg(self.pgid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.proc.wait()
+        for _ in range(20):
+            left = self.leftovers()
+            if not left:
+                break
+            time.sleep(0.05)
+        return left
 
     def stderr_tail(self, n=8):
         try:
@@ -448,7 +463,7 @@ def run_once(peer, work, rep, ready, n_workers, limit):
     peer.send({"type": "run", "rep": rep})
     tasks = {}
     while True:
-        msg = peer.read(sent + limit, f"the end of run {rep}")
+        msg = peer.read(sent + limit, f"end line of run {rep}")
         if msg["rep"] != rep:
             raise Failed(f"line {peer.lines}: rep {msg['rep']}, expected "
                          f"{rep}")
@@ -489,7 +504,8 @@ def drive(args, argv, cwd, work, scratch):
         peer = Peer(argv, cwd, Path(scratch) / "stderr")
         try:
             peer.send(work.document(args.workers))
-            ready = peer.read(peer.started + args.startup_timeout, "ready")
+            ready = peer.read(peer.started + args.startup_timeout,
+                              "ready line")
             if ready["type"] != "ready" or ready["protocol"] != PROTOCOL:
                 raise Failed(f"first line is {ready['type']}, not ready "
                              f"for {PROTOCOL}")
@@ -513,7 +529,7 @@ def drive(args, argv, cwd, work, scratch):
                 rep += 1
             peer.close_stdin()
             closing = time.monotonic()
-            done = peer.read(closing + args.run_timeout, "done")
+            done = peer.read(closing + args.run_timeout, "done line")
             if done["type"] != "done":
                 raise Failed(f"{done['type']} line after the last run, "
                              "expected done")
@@ -527,20 +543,24 @@ def drive(args, argv, cwd, work, scratch):
             if left:
                 raise Failed(f"processes {left} left behind after exit")
         except Failed as e:
-            raise Failed(f"{e}\n--- the peer's standard error ends with:\n"
-                         f"{peer.stderr_tail()}") from None
-        finally:
-            peer.kill()
+            left = peer.kill()
+            survived = f"\nprocesses {left} survived SIGKILL" if left else ""
+            raise Failed(f"{e}{survived}\n--- the peer's standard error "
+                         f"ends with:\n{peer.stderr_tail()}") from None
+        peer.kill()
 
 
 def main():
     parser = argparse.ArgumentParser(
-        usage="drive.py MANIFEST | --exec ... -- CMD ARGS | --field "
-              "MANIFEST KEY", description=__doc__.splitlines()[0])
+        usage="drive.py [OPTIONS] MANIFEST | [OPTIONS] --exec CMD ARGS... | "
+              "--field MANIFEST KEY | --version-of MANIFEST", description=__doc__.splitlines()[0])
     parser.add_argument("manifest", nargs="?")
     parser.add_argument("--exec", nargs=argparse.REMAINDER, dest="command",
                         help="run this program instead of a manifest's")
     parser.add_argument("--field", nargs=2, metavar=("MANIFEST", "KEY"))
+    parser.add_argument("--version-of", metavar="MANIFEST",
+                        help="run the manifest's version command: its line, "
+                             "and exit 0 when the peer is usable")
     parser.add_argument("--workload", choices=("image", "prime", "url",
                                                "spin"), default="prime")
     parser.add_argument("--workers", type=int, default=2)
@@ -572,8 +592,19 @@ def main():
         value = read_manifest(args.field[0]).get(args.field[1], "")
         print(" ".join(value) if isinstance(value, list) else value)
         return 0
+    if args.version_of:
+        manifest = read_manifest(args.version_of)
+        done = subprocess.run(manifest["version"], capture_output=True,
+                              text=True,
+                              cwd=Path(args.version_of).resolve().parent)
+        if done.returncode == 0:
+            print(done.stdout.strip().splitlines()[0])
+            return 0
+        print("\n".join(done.stderr.strip().splitlines()[-3:]))
+        return 1
     if args.command is not None:
-        argv = [a for a in args.command if a != "--"]
+        argv = args.command[1:] if args.command[:1] == ["--"] \
+            else args.command
         cwd, manifest = None, {}
         if not argv:
             parser.error("--exec needs a command")

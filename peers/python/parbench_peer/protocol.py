@@ -19,9 +19,6 @@ import time
 import traceback
 from typing import Protocol as _Protocol
 
-import cv2
-import numpy as np
-
 from . import work
 
 PROTOCOL = "parbench.peer/1"
@@ -61,8 +58,12 @@ def python_label(model_text):
 
 
 def versions():
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "opencv": cv2.__version__}
+    """Python's version, and those of NumPy and OpenCV once imported."""
+    found = {"python": platform.python_version()}
+    for name, module in (("numpy", "numpy"), ("opencv", "cv2")):
+        if module in sys.modules:
+            found[name] = sys.modules[module].__version__
+    return found
 
 
 class Job:
@@ -100,6 +101,9 @@ class Job:
                             "arenas")
         self.spec = work.Spec(self.workload, params,
                               self.transfer == "shared", inputs, outputs)
+        # The workload's modules, imported here as a script imports at its
+        # top: forked workers then inherit them instead of each importing.
+        work.workload_module(self.spec)
         self.by_ident = {}
 
     @staticmethod
@@ -115,24 +119,25 @@ class Job:
         driver passes each image (a view of the input arena, pickled on its
         way to the worker)."""
         if self.workload == "image" and not self.spec.shared:
-            return [(t, work.image_view(self.spec.inputs, self.spec.params,
-                                        t["in_off"])) for t in self.tasks]
+            return list(zip(self.tasks, self.inputs()))
         return [(t, None) for t in self.tasks]
 
     def inputs(self):
-        """Every task's input image, for a model that places them at
-        start-up (Dask scatter)."""
-        return [work.image_view(self.spec.inputs, self.spec.params,
-                                t["in_off"]) for t in self.tasks]
+        """Every task's input image (views of the input arena), for the
+        copy transfer and for a model that places them at start-up (Dask
+        scatter)."""
+        from . import image
+        return [image.view(self.spec.inputs, self.spec.params, t["in_off"])
+                for t in self.tasks]
 
     def collect(self, results):
         """Outputs that came back to the driver go into the output arena."""
         for r in results:
             if r.output is not None:
+                from . import image
                 task = self.tasks[r.id]
-                view = work.image_view(self.spec.outputs, self.spec.params,
-                                       task["out_off"])
-                view[...] = r.output
+                image.view(self.spec.outputs, self.spec.params,
+                           task["out_off"])[...] = r.output
                 r.output = None
 
 
@@ -230,7 +235,9 @@ def serve(model):
 
 
 def print_version(model):
-    """The manifest's version command: one line, label then versions."""
+    """The manifest's version command: one line, label then versions (of
+    every module a run may use, so the image workload's are imported)."""
+    from . import image  # noqa: F401
     d = model.describe()
     found = ", ".join(f"{k} {v}" for k, v in d["versions"].items())
     print(f"{d['label']} ({found})")

@@ -6,12 +6,7 @@ task.  The peers (mp_pool.py, futures_pool.py, dask_peer.py) differ only in
 how they hand tasks to workers; the work itself is this module, so every
 model runs the same code.
 
-- image: OpenCV's GaussianBlur (the kernel size and sigma parbench sends,
-  reflect-101 borders), a saturating brightness offset, and per-channel
-  histogram equalisation with cv2.equalizeHist.  OpenCV rounds its blur a
-  little differently from parbench, so outputs agree with parbench's on
-  about 98% of bytes within one level, not all of them (PROTOCOL.md,
-  "Checking").
+- image: OpenCV and NumPy, in image.py (imported by image runs only).
 - prime: plain Python 6k+-1 trial division over the task's [lo, hi).
 - url: one GET with urllib, the body hashed with parbench's hash.
 - spin: a busy loop of the same multiply-add chain as parbench's spin,
@@ -23,10 +18,6 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from multiprocessing import resource_tracker, shared_memory
-
-import cv2
-import numpy as np
 
 from .pbhash import MASK, pb_hash64, value_digest
 
@@ -59,25 +50,10 @@ class TaskResult:
     digest: int | None = None
     nbytes: int = 0
     extra: dict = field(default_factory=dict)
-    output: np.ndarray | None = None  # image, copy transfer: the output
+    output: object = None  # image, copy transfer: the output (an array)
 
 
 # ---------------------------------------------------------------- workloads
-
-def blur_brighten_equalise(image, params):
-    """The image pipeline on one RGB image; returns a new image."""
-    k, sigma = params["kernel_size"], params["sigma"]
-    if params["blur"] == "direct":
-        g = cv2.getGaussianKernel(k, sigma)
-        blurred = cv2.filter2D(image, -1, g @ g.T,
-                               borderType=cv2.BORDER_REFLECT_101)
-    else:
-        blurred = cv2.GaussianBlur(image, (k, k), sigma, sigmaY=sigma,
-                                   borderType=cv2.BORDER_REFLECT_101)
-    offset = params["brightness"]
-    brightened = cv2.add(blurred, (offset, offset, offset, 0))  # saturates
-    return cv2.merge([cv2.equalizeHist(c) for c in cv2.split(brightened)])
-
 
 def is_prime(n):
     if n < 2:
@@ -143,58 +119,27 @@ def fetch(url, timeout, direct):
     return 0, None, body, extra
 
 
-# ------------------------------------------------------------------ arenas
-
-_arenas = {}
-_arenas_lock = threading.Lock()
-
-
-def attach(name):
-    """The shared memory block parbench created under name, mapped once per
-    process.  parbench owns it: Python 3.11's resource tracker would unlink
-    it when this process exits, so it is told to forget it (3.13 has
-    SharedMemory(track=False) for this)."""
-    with _arenas_lock:
-        if name not in _arenas:
-            shm = shared_memory.SharedMemory(name=name)
-            resource_tracker.unregister(shm._name, "shared_memory")
-            _arenas[name] = shm
-        return _arenas[name]
-
-
-def image_view(name, params, offset):
-    """Task image at offset in an arena, as a height x width x 3 array."""
-    shape = (params["height"], params["width"], 3)
-    return np.ndarray(shape, np.uint8, attach(name).buf, offset)
-
-
-def prefault(spec):
-    """Map every page of the arenas now, at the worker's start-up, so the
-    first task does not pay for the page faults (parbench's own workers do
-    the same)."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    if spec.inputs:
-        int(np.frombuffer(attach(spec.inputs).buf, np.uint8)[::page].sum())
-    if spec.outputs:
-        np.frombuffer(attach(spec.outputs).buf, np.uint8)[::page] = 0
-
-
 # ----------------------------------------------------------------- workers
 
 _spec = None
 _barrier = None
 
 
+def workload_module(spec):
+    """The module with the workload's own start-up and task, for the
+    workloads that have one (image), else None."""
+    if spec.workload == "image":
+        from . import image  # OpenCV: only image runs pay for importing it
+        return image
+    return None
+
+
 def worker_init(spec, barrier=None):
-    """A worker's start-up: remember the run, map the arenas when they are
-    shared, and use one thread for OpenCV, as each parbench worker runs one
-    task on one CPU (OpenCV's own thread pool would oversubscribe the CPUs
-    the workers already fill)."""
+    """A worker's start-up: remember the run, then the workload's own."""
     global _spec, _barrier
     _spec, _barrier = spec, barrier
-    cv2.setNumThreads(1)
-    if spec.shared:
-        prefault(spec)
+    if module := workload_module(spec):
+        module.worker_init(spec)
 
 
 def worker_ident():
@@ -209,8 +154,8 @@ def rendezvous(_):
     return worker_ident()
 
 
-def execute(task, image=None):
-    """Run one task in this worker.  image is the task's input when it was
+def execute(task, data=None):
+    """Run one task in this worker.  data is the task's input when it was
     passed as an argument (transfer copy, or Dask's scattered data); for
     the shared transfer it is read from the input arena, and the output is
     written into the output arena.  Failures are results, never raised."""
@@ -219,30 +164,23 @@ def execute(task, image=None):
     start = time.monotonic()
     result = TaskResult(task["id"], pid, tid, start, start)
     try:
-        run(spec, task, image, result)
+        run(spec, task, data, result)
     except Exception as e:  # a failed task is reported, not fatal
         result.status, result.error = -1, f"{type(e).__name__}: {e}"
     result.end = time.monotonic()
     return result
 
 
-def run(spec, task, image, result):
+def run(spec, task, data, result):
     p = spec.params
     if spec.workload == "image":
-        if image is None:
-            image = image_view(spec.inputs, p, task["in_off"])
-        out = blur_brighten_equalise(image, p)
-        if spec.shared and spec.outputs:
-            image_view(spec.outputs, p, task["out_off"])[...] = out
-        else:
-            result.output = out
-        result.nbytes = out.nbytes
+        workload_module(spec).run(spec, task, data, result)
     elif spec.workload == "prime":
         result.value = prime_sum(task["lo"], task["hi"])
         result.digest = value_digest(result.value)
         result.nbytes = 8
     elif spec.workload == "spin":
-        result.value = spin(p["peer_iters"], int(task["x0"]))
+        result.value = spin(p["peer_iters"], int(task["x0"], 16))
         result.digest = value_digest(result.value)
         result.nbytes = 8
         result.extra["iters"] = p["peer_iters"]
