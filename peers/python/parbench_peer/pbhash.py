@@ -27,7 +27,7 @@ def _round(acc, word):
 
 
 def pb_hash64(data, seed=0):
-    """The hash of a bytes-like object, as parbench's pb_hash64(data, len, seed)."""
+    """pb_hash64 of a bytes-like object, as kernels/hash.c computes it."""
     data = memoryview(data).cast("B")
     n = len(data)
     nblocks = n // 32

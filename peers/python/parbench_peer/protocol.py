@@ -104,7 +104,8 @@ class Job:
         # The workload's modules, imported here as a script imports at its
         # top: forked workers then inherit them instead of each importing.
         work.workload_module(self.spec)
-        self.by_ident = {}
+        self.ident = model.ident
+        self.numbers = {}  # worker pid or tid -> worker number
 
     @staticmethod
     def _spin_iters(params):
@@ -129,6 +130,13 @@ class Job:
         from . import image
         return [image.view(self.spec.inputs, self.spec.params, t["in_off"])
                 for t in self.tasks]
+
+    def worker_number(self, pid, tid):
+        """The protocol's worker number (0, 1, ...) of a worker, by its pid
+        (processes) or thread id (threads), in the order first seen: the
+        workers' start-up order, or later for a worker the pool replaced."""
+        key = pid if self.ident == "pid" else tid
+        return self.numbers.setdefault(key, len(self.numbers))
 
     def collect(self, results):
         """Outputs that came back to the driver go into the output arena."""
@@ -169,12 +177,6 @@ def task_line(rep, result, worker):
     return line
 
 
-def worker_index(job, model, result):
-    key = result.pid if model.ident == "pid" else result.tid
-    # A worker the pool started later (a replacement) gets the next index.
-    return job.by_ident.setdefault(key, len(job.by_ident))
-
-
 def serve(model):
     """Run the protocol on stdin/stdout for model; never returns."""
     channel = Channel()
@@ -184,21 +186,21 @@ def serve(model):
         if not line:
             raise PeerError("standard input ended before the setup document")
         t = time.monotonic()
-        job = Job(json.loads(line), model)
+        job = Job(json.loads(line), model)  # imports, spin calibration
         setup_s = time.monotonic() - t
         t = time.monotonic()
         started = True
         idents = model.start(job)
         pool_s = time.monotonic() - t
+        workers = []
         for pid, tid in idents:
-            job.by_ident[pid if model.ident == "pid" else tid] = \
-                len(job.by_ident)
+            worker = {"worker": job.worker_number(pid, tid), "pid": pid}
+            if model.ident == "tid":
+                worker["tid"] = tid
+            workers.append(worker)
         channel.send(
             type="ready", protocol=PROTOCOL, pid=os.getpid(),
-            clock="monotonic", t=time.monotonic(),
-            workers=[{"worker": k, "pid": pid,
-                      **({"tid": tid} if model.ident == "tid" else {})}
-                     for k, (pid, tid) in enumerate(idents)],
+            clock="monotonic", t=time.monotonic(), workers=workers,
             peer=model.describe(), params=job.derived,
             phases={"setup_s": setup_s, "pool_s": pool_s})
         channel.flush()
@@ -212,7 +214,8 @@ def serve(model):
             job.collect(results)
             t1 = time.monotonic()
             for r in sorted(results, key=lambda r: r.id):
-                channel.send(**task_line(rep, r, worker_index(job, model, r)))
+                channel.send(**task_line(rep, r,
+                                         job.worker_number(r.pid, r.tid)))
             channel.send(type="end", rep=rep, start=t0, end=t1,
                          tasks=len(results))
             channel.flush()
