@@ -150,12 +150,25 @@ class Job:
 
 
 class Channel:
-    """The protocol's output stream: JSON lines on the original stdout."""
+    """The protocol's output stream: JSON lines on the original stdout.
+
+    Forked workers must not hold it: parbench sees the end of the peer's
+    output only once every process holding the pipe has let it go, so a
+    driver that dies would otherwise look alive as long as its workers do.
+    """
 
     def __init__(self):
         self.out = os.fdopen(os.dup(1), "w", encoding="utf-8")
         os.dup2(2, 1)
         sys.stdout = sys.stderr
+        os.register_at_fork(after_in_child=self._release)
+
+    def _release(self):
+        """In a forked child: point the descriptor at /dev/null, so the pipe
+        is let go and nothing the child may flush can reach parbench."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.out.fileno())
+        os.close(devnull)
 
     def send(self, **fields):
         self.out.write(json.dumps(fields, separators=(",", ":")) + "\n")

@@ -110,6 +110,7 @@ def fetch(url, timeout, direct):
             body = response.read()
             http_status = response.status
     except urllib.error.HTTPError as e:
+        e.close()
         return e.code, f"HTTP {e.code}", b"", {"http_status": e.code}
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
@@ -166,7 +167,8 @@ def execute(task, data=None):
     try:
         run(spec, task, data, result)
     except Exception as e:  # a failed task is reported, not fatal
-        result.status, result.error = -1, f"{type(e).__name__}: {e}"
+        result.status = -1
+        result.error = " ".join(f"{type(e).__name__}: {e}".split())
     result.end = time.monotonic()
     return result
 
