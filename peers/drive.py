@@ -327,42 +327,61 @@ def main():
     parser = argparse.ArgumentParser(
         usage="drive.py [OPTIONS] MANIFEST | [OPTIONS] --exec CMD ARGS... | "
               "--field MANIFEST KEY | --version-of MANIFEST",
-        description=__doc__.splitlines()[0])
-    parser.add_argument("manifest", nargs="?")
-    parser.add_argument("--exec", nargs=argparse.REMAINDER, dest="command",
-                        help="run this program instead of a manifest's")
-    parser.add_argument("--field", nargs=2, metavar=("MANIFEST", "KEY"))
-    parser.add_argument("--version-of", metavar="MANIFEST",
-                        help="run the manifest's version command: its line, "
-                             "and exit 0 when the peer is usable")
-    parser.add_argument("--workload", choices=("image", "prime", "url",
-                                               "spin"), default="prime")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--tasks", type=int, default=10)
-    parser.add_argument("--transfer", default=None,
-                        help="copy|shared (default: the manifest's default)")
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--pool", choices=("persistent", "per-repetition"),
-                        default="persistent")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--size", type=size, default=size("3MB"))
-    parser.add_argument("--complexity", type=int, default=1)
-    parser.add_argument("--blur", choices=("separable", "direct"),
-                        default="separable")
-    parser.add_argument("--brightness", type=int, default=30)
-    parser.add_argument("--agree", type=float, default=0.97)
-    parser.add_argument("--limit", type=int, default=100000)
-    parser.add_argument("--duration", type=duration, default=0.01)
-    parser.add_argument("--spin-iters", type=int, default=0)
-    parser.add_argument("--latency", type=duration, default=0.02)
-    parser.add_argument("--body", type=size, default=size("16KiB"))
-    parser.add_argument("--timeout", type=duration, default=10.0)
-    parser.add_argument("--startup-timeout", type=duration, default=120.0)
-    parser.add_argument("--run-timeout", type=duration, default=120.0)
-    parser.add_argument("--parbench", default=str(ROOT / "build/parbench"))
-    parser.add_argument("--peer-stderr", metavar="FILE",
-                        help="append the peer's standard error to FILE "
-                             "(default: shown only when it fails)")
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("manifest", nargs="?", help="the peer's .peer file")
+    add("--exec", nargs=argparse.REMAINDER, dest="command",
+        help="run this program instead of a manifest's (last option)")
+    add("--field", nargs=2, metavar=("MANIFEST", "KEY"),
+        help="print a manifest's field and exit")
+    add("--version-of", metavar="MANIFEST",
+        help="run the manifest's version command: its line, and exit 0 "
+             "when the peer is usable")
+    # parbench's own names and meanings (parbench run --help)
+    add("--workload", choices=("image", "prime", "url", "spin"),
+        default="prime", help="the work (prime)")
+    add("--workers", type=int, default=2, help="workers (2)")
+    add("--tasks", type=int, default=10, help="tasks (10)")
+    add("--transfer", help="copy|shared (the manifest's default)")
+    add("--repeat", type=int, default=2, help="runs (2)")
+    add("--pool", choices=("persistent", "per-repetition"),
+        default="persistent",
+        help="one peer for all runs, or one per run (persistent)")
+    add("--seed", type=int, default=42, help="input seed (42)")
+    add("--size", type=size, default=size("3MB"),
+        help="image: total RGB bytes (3MB)")
+    add("--complexity", type=int, default=1,
+        help="image: kernel 5*C, +1 when even (1)")
+    add("--blur", choices=("separable", "direct"), default="separable",
+        help="image: blur mode (separable)")
+    add("--brightness", type=int, default=30,
+        help="image: brightness offset (30)")
+    add("--agree", type=float, default=0.97,
+        help="image: least fraction of bytes within one level of "
+             "parbench's (0.97)")
+    add("--limit", type=int, default=100000,
+        help="prime: sum primes below N (100000)")
+    add("--duration", type=duration, default=0.01,
+        help="spin: time per task (10ms)")
+    add("--spin-iters", type=int, default=0,
+        help="spin: pin the iterations (parbench's calibrated count)")
+    add("--latency", type=duration, default=0.02,
+        help="url: the server's delay per response (20ms)")
+    add("--body", type=size, default=size("16KiB"),
+        help="url: body size (16KiB)")
+    add("--timeout", type=duration, default=10.0,
+        help="url: per-request timeout (10s)")
+    add("--startup-timeout", type=duration, default=120.0,
+        help="longest wait for the ready line (120s)")
+    add("--run-timeout", type=duration, default=120.0,
+        help="longest wait for a run's end line, and the done line (120s)")
+    add("--parbench", default=str(ROOT / "build/parbench"),
+        help="the parbench binary for the expected results "
+             "(build/parbench)")
+    add("--peer-stderr", metavar="FILE",
+        help="append the peer's standard error to FILE (default: shown "
+             "only when it fails)")
     args = parser.parse_args()
 
     if args.field:
