@@ -5,9 +5,12 @@
 # needs nothing but those commands.  Installs what is missing with apt-get
 # when run as root; otherwise says exactly what to install and fails.
 #   scripts/deps.sh            build + run dependencies
-#   scripts/deps.sh --test     also what the tests use
-#   scripts/deps.sh --bench    only what `make bench-kernels` compares
-#                              against: OpenCV for Debian's python3
+#   scripts/deps.sh --test     also what the tests use (the Python peers'
+#                              modules among them: peers/PROTOCOL.md)
+#   scripts/deps.sh --bench    only what the benchmarks compare against:
+#                              OpenCV for Debian's python3 (make
+#                              bench-kernels), NumPy and Dask distributed
+#                              (the Python peers)
 set -eu
 
 pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubunit-dev
@@ -15,10 +18,11 @@ pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubuni
       python3 procps"
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs iproute2 docker-compose openssh-server openssh-client
-          clang libclang-rt-14-dev"
+          clang libclang-rt-14-dev python3-numpy python3-opencv
+          python3-distributed"
 fi
 if [ "${1:-}" = "--bench" ]; then
-    pkgs="python3-opencv python3-numpy"
+    pkgs="python3-opencv python3-numpy python3-distributed"
 fi
 
 missing=""
