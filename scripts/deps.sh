@@ -5,7 +5,8 @@
 # needs nothing but those commands.  Installs what is missing with apt-get
 # when run as root; otherwise says exactly what to install and fails.
 #   scripts/deps.sh            build + run dependencies
-#   scripts/deps.sh --test     also what the tests use
+#   scripts/deps.sh --test     also what the tests use (python3-jsonschema:
+#                              reports checked against their schema)
 #   scripts/deps.sh --bench    only what `make bench-kernels` compares
 #                              against: OpenCV for Debian's python3
 set -eu
@@ -15,7 +16,7 @@ pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubuni
       python3 procps"
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs iproute2 docker-compose openssh-server openssh-client
-          clang libclang-rt-14-dev"
+          clang libclang-rt-14-dev python3-jsonschema"
 fi
 if [ "${1:-}" = "--bench" ]; then
     pkgs="python3-opencv python3-numpy"
