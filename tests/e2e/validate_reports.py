@@ -11,9 +11,11 @@ plot) and the schema (bench/report/report.schema.json) cannot drift apart.
     validate_reports.py check DEST PARBENCH SCHEMA [EXPECT]
         validate every collected report against SCHEMA, then run
         `parbench export` (per run and per repetition), `parbench compare`
-        (the report against itself) and `parbench plot` on each (plot must
-        draw it, or refuse it with "no successful run to chart" when it
-        has nothing to draw, as plot is meant to); one line per report,
+        (the report against itself) and `parbench plot` on each.  Each
+        must succeed, except the refusals the commands document: plot of
+        a report with nothing to draw ("no successful run to chart"),
+        compare of a `parbench metg` report, which has no runs ("has no
+        runs to compare").  One line per report,
         also appended to $E2E_RESULTS ("PASS reports: NAME" / "FAIL
         reports: NAME: why"), then what the reports covered, how many
         there were, and how long it took.  EXPECT: comma-separated kinds
@@ -220,11 +222,17 @@ def check_one(pb, validator, path, scratch):
     why = ["schema: " + e for e in schema_errors(validator, doc)]
     out = os.path.join(scratch, "plot-%d" % os.getpid())
     for args in ([pb, "export", path, "--format", "csv"],
-                 [pb, "export", path, "--repetitions"],
-                 [pb, "compare", path, path]):
+                 [pb, "export", path, "--repetitions"]):
         rc, last = run_pb(args)
         if rc != 0:
             why.append("%s exited %s: %s" % (args[1], rc, last))
+    rc, last = run_pb([pb, "compare", path, path])
+    if doc.get("runs") and rc != 0:
+        why.append("compare exited %s: %s" % (rc, last))
+    elif not doc.get("runs") and (rc != 2 or
+                                  "has no runs to compare" not in last):
+        why.append("compare of a report without runs: exited %s (wanted 2, "
+                   "'has no runs to compare'): %s" % (rc, last))
     rc, last = run_pb([pb, "plot", path, "--out", out])
     if chartable(doc) and rc != 0:
         why.append("plot exited %s: %s" % (rc, last))
