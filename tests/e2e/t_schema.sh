@@ -77,9 +77,10 @@ drift "another schema" 'd["schema"] = "parbench.report/2"'
 drift "a created time without its zone" 'd["created"] = d["created"][:-1]'
 drift "an unknown top-level key" 'd["comment"] = "x"'
 drift "no runs and no metg" 'd["runs"] = []'
+drift "runs in a metg report" 'd["metg"] = []'
 drift "a cell outside a matrix report" 'r["cell"] = {"index": 0, "experiment": "", "key": "k"}'
-drift "a metg entry without points" \
-    'd["runs"] = []; d["metg"] = [{"runner": "fork", "workers": 2, "label": "fork", "params": {}, "limits": {"cpus": None, "memory_bytes": None, "mechanism": "none"}, "sweep": {"start_s": 1, "floor_s": 0, "stop_efficiency": 0.1, "work_s": 1, "repeat": 1, "warmup": 0}, "iter_s": None, "baseline": {"runner": "fork", "workers": 1, "tasks": 1, "spin_iters": 1, "repeat": 3, "wall_s": None}, "metg50_s": None, "metg50_note": None, "status": "ok", "error": None}]'
+drift "an ok metg entry without points" \
+    'd["runs"] = []; d["metg"] = [{"runner": "fork", "workers": 2, "label": "fork", "params": {}, "limits": {"cpus": None, "memory_bytes": None, "mechanism": "none"}, "sweep": {"start_s": 1, "floor_s": 0, "stop_efficiency": 0.1, "work_s": 1, "repeat": 1, "warmup": 0}, "iter_s": None, "baseline": {"runner": "fork", "workers": 1, "tasks": 1, "spin_iters": 1, "repeat": 3, "wall_s": None}, "points": [], "metg50_s": None, "metg50_note": None, "status": "ok", "error": None}]'
 
 # The collection rule: parbench's report is taken; a report a test wrote
 # with json.dump, one cut short, and a copy of a checked-in file are not.
