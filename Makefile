@@ -186,7 +186,7 @@ bench-metg: build/parbench
 
 # The reference cluster in Docker: head + 2 workers over MPI, and pool
 # containers with 2 and 4 CPUs; reports land in results/.
-docker-bench:
+docker-bench: build/parbench
 	bash docker/bench.sh
 
 # ---- fuzzing ---------------------------------------------------------------

@@ -2,7 +2,8 @@
 # docker/bench.sh (make docker-bench): the reference experiment in Docker.
 # Builds the image, runs the MPI cluster (head + 2 workers, docker/head.sh)
 # until the head is done, then the 2- and 4-CPU pool containers
-# (docker/pool.sh), and prints every report in results/ as a table.
+# (docker/pool.sh), and prints every report in results/ as one table
+# (scripts/export-table.sh: `parbench export`, so build/parbench too).
 #   SIZE=20MB REPEAT=1 make docker-bench      a quicker pass
 # Needs a Docker engine and `docker compose` or docker-compose.
 set -eu
@@ -29,5 +30,5 @@ $compose up --no-build --exit-code-from head head worker1 worker2 || status=1
 $compose run --rm --no-deps pool2 || status=1
 $compose run --rm --no-deps pool4 || status=1
 $compose down --remove-orphans || true
-python3 scripts/report_table.py results/*.json || true
+bash scripts/export-table.sh results/*.json || true
 exit $status

@@ -17,7 +17,7 @@ for w in 1 2; do
     runone --runner mpi --workers "$w" --transfer local
     runone --runner mpi --workers "$w" --transfer copy
 done
-python3 scripts/report_table.py "$out"/*.json
+PB=$PB scripts/export-table.sh "$out"/*.json
 python3 - "$out" <<'PY'
 import glob, json, sys
 runs = [r for f in sorted(glob.glob(sys.argv[1] + "/*.json"))

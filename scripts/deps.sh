@@ -6,7 +6,8 @@
 # when run as root; otherwise says exactly what to install and fails.
 #   scripts/deps.sh            build + run dependencies
 #   scripts/deps.sh --test     also what the tests use (the Python peers'
-#                              modules among them: peers/PROTOCOL.md)
+#                              modules: peers/PROTOCOL.md; python3-jsonschema:
+#                              reports checked against their schema)
 #   scripts/deps.sh --bench    only what the benchmarks compare against:
 #                              OpenCV for Debian's python3 (make
 #                              bench-kernels), NumPy and Dask distributed
@@ -19,7 +20,7 @@ pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubuni
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs iproute2 docker-compose openssh-server openssh-client
           clang libclang-rt-14-dev python3-numpy python3-opencv
-          python3-distributed"
+          python3-distributed python3-jsonschema"
 fi
 if [ "${1:-}" = "--bench" ]; then
     pkgs="python3-opencv python3-numpy python3-distributed"

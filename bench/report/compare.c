@@ -164,6 +164,14 @@ static int load_configs(struct cmp *c)
 static int pair_reports(struct cmp *c, char *err, size_t errlen)
 {
     struct rl_report *A = &c->rep[0], *B = &c->rep[1];
+    /* Only a `parbench metg` report has no runs (reportload.c). */
+    for (int r = 0; r < 2; r++)
+        if (c->rep[r].nruns == 0) {
+            snprintf(err, errlen, "%s has no runs to compare (a `parbench "
+                     "metg` report: its METG results are charted by plot)",
+                     c->rep[r].path);
+            return -EINVAL;
+        }
     int common = 0;
     for (int i = 0; i < A->nruns && !common; i++)
         for (int j = 0; j < B->nruns && !common; j++)

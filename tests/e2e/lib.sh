@@ -8,14 +8,26 @@
 #                             FILE, bound as `r` (e.g. 'r["runs"][0]["status"]')
 #   skip NAME WHY             records a skipped check with its reason
 # Results go to $E2E_RESULTS (one line per check).  $PB is the binary,
-# $TMPD a scratch directory removed at exit.
+# $TMPD a scratch directory removed at exit by tmpd_cleanup, which first
+# keeps a copy of every report parbench wrote there in $E2E_REPORTS (set
+# by run.sh), for run.sh's closing check of them all against the schema
+# (tests/e2e/validate_reports.py).  A script that sets its own EXIT trap
+# calls tmpd_cleanup in it.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PB=${PB:-$ROOT/build/parbench}
 E2E_RESULTS=${E2E_RESULTS:-/dev/null}
 TMPD=$(mktemp -d /tmp/parbench-e2e.XXXXXX)
-trap 'rm -rf "$TMPD"' EXIT
 _script=$(basename "$0" .sh)
+tmpd_cleanup() {
+    if [ -n "${E2E_REPORTS:-}" ] && [ -d "$TMPD" ]; then
+        python3 "$ROOT/tests/e2e/validate_reports.py" collect "$TMPD" \
+            "$E2E_REPORTS" "$_script" ||
+            _record FAIL "reports collected" "validate_reports.py collect failed"
+    fi
+    rm -rf "$TMPD"
+}
+trap tmpd_cleanup EXIT
 
 _record() { # status name [detail]
     printf '%s %s: %s\n' "$1" "$_script" "$2" >>"$E2E_RESULTS"

@@ -169,6 +169,9 @@ bad "report with no runs" "$B" "$TMPD/empty.json"
 bad "run without a runner" "$B" "$TMPD/norunner.json"
 bad "not JSON" "$B" "$TMPD/garbage.json"
 bad "no workload in common" "$B" "$TMPD/url.json"
+bad "a metg report (no runs)" "$TMPD/metg.json" "$TMPD/metg.json"
+err=$("$PB" compare "$B" "$TMPD/metg.json" 2>&1)
+case $err in *"metg.json has no runs to compare"*) _record PASS "metg report: says it has no runs" ;; *) _record FAIL "metg report: says it has no runs" "$err" ;; esac
 bad "missing file" "$B" "$TMPD/nope.json"
 bad "one report without --baseline" "$B"
 bad "three reports" "$B" "$B" "$B"

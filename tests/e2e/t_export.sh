@@ -96,3 +96,11 @@ bad "two reports" "$B" "$B"
 bad "bad format" "$B" --format xlsx
 bad "unknown option" "$B" --frob
 bad "output in a missing directory" "$B" --output "$TMPD/nope/x.csv"
+
+# scripts/export-table.sh (the benchmark scripts' table of several
+# reports): every run once, the header again only where columns change.
+out=$(PB=$PB bash "$ROOT/scripts/export-table.sh" "$B" "$TMPD/same.json" "$TMPD/url.json"); rc=$?
+eq "export-table: exit 0" 0 "$rc"
+eq "export-table: a row per run (4 + 4 + 1)" 9 "$(printf '%s\n' "$out" | grep -c '^| \(image\|prime\|spin\|url\) ')"
+eq "export-table: two headers (url's columns differ)" 2 "$(printf '%s\n' "$out" | grep -c '^| workload ')"
+expect_exit 1 "export-table: a report export refuses" env PB="$PB" bash "$ROOT/scripts/export-table.sh" "$B" "$TMPD/truncated.json"

@@ -81,7 +81,7 @@ mem_root=/sys/fs/cgroup/memory
 if [ -w "$cpu_root" ] && [ -w "$mem_root" ]; then
     cg="e2e-outer-$$"
     mkdir -p "$cpu_root/$cg" "$mem_root/$cg"
-    trap 'rmdir "$cpu_root/$cg" "$mem_root/$cg" 2>/dev/null; rm -rf "$TMPD"' EXIT
+    trap 'rmdir "$cpu_root/$cg" "$mem_root/$cg" 2>/dev/null; tmpd_cleanup' EXIT
     echo 100000 >"$cpu_root/$cg/cpu.cfs_period_us"
     echo 100000 >"$cpu_root/$cg/cpu.cfs_quota_us"
     echo 1073741824 >"$mem_root/$cg/memory.limit_in_bytes"

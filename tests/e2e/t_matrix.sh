@@ -110,11 +110,16 @@ printf '{"defaults": {"repeat": 1, "warmup": 0, "workload": "url", "timeout": "2
 eq "keys differing after 1024 characters: two cells" "2 cells" "$(grep -o '^[0-9]* cells' "$TMPD/longkey.dry")"
 key1=$(sed -n 's/^ *1  .*\] //p' "$TMPD/longkey.dry")
 eq "cell key is whole" True "$(python3 -c 'import sys; k=sys.argv[1]; print(len(k) > 1100 and k.endswith("/a.txt"))' "$key1")"
-python3 - "$TMPD/longkey-out.json" "$key1" <<'PY'
+# The report to resume from: the first cell's run (a real one, so the
+# report resumed into is whole), marked as that cell.
+"$PB" run --quiet --repeat 1 --warmup 0 --workload url --timeout 2s --urls "$P/a.txt" \
+    --output "$TMPD/longkey-out.json" >/dev/null 2>&1
+python3 - "$TMPD/longkey-out.json" "$key1" "$TMPD/longkey.json" <<'PY'
 import json, sys
-run = {"workload": "url", "runner": "single", "workers": 1, "tasks": 1, "status": "ok",
-       "repetitions": [], "cell": {"index": 0, "experiment": "", "key": sys.argv[2]}}
-json.dump({"schema": "parbench.report/1", "runs": [run]}, open(sys.argv[1], "w"))
+d = json.load(open(sys.argv[1]))
+d["matrix"] = {"file": sys.argv[3], "cells": 2}
+d["runs"][0]["cell"] = {"index": 0, "experiment": "", "key": sys.argv[2]}
+json.dump(d, open(sys.argv[1], "w"))
 PY
 "$PB" matrix "$TMPD/longkey.json" --output "$TMPD/longkey-out.json" --resume --quiet >/dev/null 2>&1
 eq "--resume runs only the cell the report lacks" "[0, 1]" "$(jq_py "$TMPD/longkey-out.json" '[x["cell"]["index"] for x in r["runs"]]')"

@@ -17,7 +17,7 @@ ns=(pbns${id}a pbns${id}b pbns${id}c)
 cleanup() {
     for n in "${ns[@]}"; do ip netns del "$n" 2>/dev/null; done
     ip link del "$br" 2>/dev/null
-    rm -rf "$TMPD"
+    tmpd_cleanup
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM # exit, so the EXIT trap cleans up

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PIDS=()
-trap '{ for p in "${PIDS[@]}"; do kill -KILL "$p"; done; wait; } 2>/dev/null; rm -rf "$TMPD"' EXIT
+trap '{ for p in "${PIDS[@]}"; do kill -KILL "$p"; done; wait; } 2>/dev/null; tmpd_cleanup' EXIT
 
 # flaky_server N NAME: a loopback server answering its first N requests
 # with 200 and 1000 bytes, then 500; it stops by itself after 60 s.  Sets

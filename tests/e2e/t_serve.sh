@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 SERVERS=()
-trap '{ for p in "${SERVERS[@]}"; do kill -KILL "$p"; done; wait; } 2>/dev/null; rm -rf "$TMPD"' EXIT
+trap '{ for p in "${SERVERS[@]}"; do kill -KILL "$p"; done; wait; } 2>/dev/null; tmpd_cleanup' EXIT
 
 # start_server NAME ARGS...: start `parbench serve --port 0 ARGS` in the
 # background; sets SPID and PORT (empty PORT when it did not come up).

@@ -14,7 +14,7 @@ SERVERS=()
 # At exit: our own server, and anything a failed check left behind (found
 # by this script's seeds only), so nothing outlives the test.
 trap '{ for p in "${SERVERS[@]}" $(pgrep -f -- "$PBN (serve|run) .*--seed ($SEED|$((SEED + 1)))( |\$)");
-        do kill -KILL "$p"; done; wait; } 2>/dev/null; rm -rf "$TMPD"' EXIT
+        do kill -KILL "$p"; done; wait; } 2>/dev/null; tmpd_cleanup' EXIT
 
 run() { # name args...: run quietly into $TMPD/name.json
     local name=$1; shift
