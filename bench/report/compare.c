@@ -164,14 +164,6 @@ static int load_configs(struct cmp *c)
 static int pair_reports(struct cmp *c, char *err, size_t errlen)
 {
     struct rl_report *A = &c->rep[0], *B = &c->rep[1];
-    /* Only a `parbench metg` report has no runs (reportload.c). */
-    for (int r = 0; r < 2; r++)
-        if (c->rep[r].nruns == 0) {
-            snprintf(err, errlen, "%s has no runs to compare (a `parbench "
-                     "metg` report: its METG results are charted by plot)",
-                     c->rep[r].path);
-            return -EINVAL;
-        }
     int common = 0;
     for (int i = 0; i < A->nruns && !common; i++)
         for (int j = 0; j < B->nruns && !common; j++)
@@ -365,8 +357,21 @@ static int compare(struct cmp *c, const char *const *pos, char *err,
     for (size_t i = 0; i < want && !rc; i++)
         if ((rc = rl_load(pos[i], &c->rep[i], err, errlen)) == 0)
             c->nrep++;
+    if (!rc && c->baseline && cmp_is_metg(c, 0)) {
+        snprintf(err, errlen, "--baseline: %s is a `parbench metg` report, "
+                 "whose sweeps have no runs to set against a baseline "
+                 "(compare two metg reports instead)", c->rep[0].path);
+        return -EINVAL;
+    }
+    int metg = !rc && !c->baseline && cmp_is_metg(c, 0) + cmp_is_metg(c, 1);
+    if (metg && !(cmp_is_metg(c, 0) && cmp_is_metg(c, 1))) {
+        snprintf(err, errlen, "%s is a `parbench metg` report and %s is not: "
+                 "nothing to pair", c->rep[cmp_is_metg(c, 0) ? 0 : 1].path,
+                 c->rep[cmp_is_metg(c, 0) ? 1 : 0].path);
+        return -EINVAL;
+    }
     if (!rc && (rc = load_configs(c)) == 0 &&
-        (rc = c->baseline ? 0 : cmp_host_diffs(c)) == 0) {
+        (rc = c->baseline ? 0 : cmp_host_diffs(c)) == 0 && !metg) {
         find_extra(c);
         rc = c->baseline ? pair_baseline(c, err, errlen)
                          : pair_reports(c, err, errlen);
@@ -388,11 +393,16 @@ static int compare(struct cmp *c, const char *const *pos, char *err,
     if (!rc && (rc = rl_out_open(&out)) != 0)
         rc = -ENOMEM;
     if (!rc) {
-        if (c->fmt == RL_JSON)
+        if (metg)
+            rc = cmp_metg(c, out.f, &c->metg_bad, err, errlen);
+        else if (c->fmt == RL_JSON)
             cmp_print_json(c, out.f);
         else
             cmp_print_text(c, out.f);
-        rc = rl_out_commit(&out, c->output, err, errlen);
+        if (rc)
+            rl_out_discard(&out);
+        else
+            rc = rl_out_commit(&out, c->output, err, errlen);
     }
     if (rc == -ENOMEM)
         snprintf(err, errlen, "out of memory");
@@ -447,6 +457,7 @@ int cmd_compare(int argc, char **argv)
     size_t bad = 0;
     for (size_t i = 0; i < c.npairs; i++)
         bad += cmp_is_regression(&c.pairs[i]);
+    bad += c.metg_bad;
     cmp_free(&c);
     if (rc)
         return pb_usage_error("compare: %s", err);

@@ -44,6 +44,8 @@ struct cmp {
     char *key, *value;       /* baseline mode: --baseline KEY=VALUE */
     struct host_diff *hdiff; /* how the two reports' hosts and builds differ */
     size_t nhdiff;
+    size_t metg_bad;         /* two metg reports: sweeps that count as
+                                regressions (compare_metg.c) */
 };
 
 /* One host or build field that differs between the two reports. */
@@ -52,6 +54,12 @@ struct host_diff {
     const cJSON *a, *b;  /* the base's and the new report's value (in the
                             loaded documents), NULL when absent */
 };
+/* Report r is a `parbench metg` report (sweeps, no runs). */
+int cmp_is_metg(const struct cmp *c, int r);
+/* Two metg reports: pair their sweeps and print METG(50%) side by side to
+ * f in c->fmt; *bad counts sweeps that are regressions.  0 or -ENOMEM.
+ * (bench/report/compare_metg.c) */
+int cmp_metg(struct cmp *c, FILE *f, size_t *bad, char *err, size_t errlen);
 /* Fill c->hdiff from the two reports' "host" and "tool" objects: 0 or
  * -ENOMEM.  (bench/report/compare_host.c) */
 int cmp_host_diffs(struct cmp *c);

@@ -169,9 +169,20 @@ bad "report with no runs" "$B" "$TMPD/empty.json"
 bad "run without a runner" "$B" "$TMPD/norunner.json"
 bad "not JSON" "$B" "$TMPD/garbage.json"
 bad "no workload in common" "$B" "$TMPD/url.json"
-bad "a metg report (no runs)" "$TMPD/metg.json" "$TMPD/metg.json"
+# Two metg reports: their sweeps paired by label, METG(50%) side by side.
+out=$("$PB" compare "$TMPD/metg.json" "$TMPD/metg.json" 2>&1)
+eq "metg reports: compared (exit)" 0 $?
+case $out in *"METG(50%) base"*"new/base"*"1.00"*"same"*) _record PASS "metg reports: each sweep against itself, ratio 1.00" ;;
+    *) _record FAIL "metg reports: each sweep against itself, ratio 1.00" "$out" ;; esac
+n=$("$PB" compare "$TMPD/metg.json" "$TMPD/metg.json" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["metg"]), sum(e["ratio"] == 1 for e in d["metg"]))')
+want=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["metg"]), sum(e["status"] == "ok" and e["metg50_s"] is not None for e in d["metg"]))' "$TMPD/metg.json")
+eq "metg reports: json has every sweep, ratio 1 where a METG was found" "$want" "$n"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["metg"][0]; e["metg50_s"] = e["metg50_s"] * 2; json.dump(d, open(sys.argv[2], "w"))' "$TMPD/metg.json" "$TMPD/metg2.json"
+"$PB" compare "$TMPD/metg.json" "$TMPD/metg2.json" --fail-on-regression >/dev/null 2>&1
+eq "metg reports: a METG twice as coarse fails --fail-on-regression" 1 $?
+bad "a metg report against --baseline" "$TMPD/metg.json" --baseline runner=single
 err=$("$PB" compare "$B" "$TMPD/metg.json" 2>&1)
-case $err in *"metg.json has no runs to compare"*) _record PASS "metg report: says it has no runs" ;; *) _record FAIL "metg report: says it has no runs" "$err" ;; esac
+case $err in *"metg.json is a \`parbench metg\` report and"*"is not: nothing to pair"*) _record PASS "metg report against a run report: says why" ;; *) _record FAIL "metg report against a run report: says why" "$err" ;; esac
 bad "missing file" "$B" "$TMPD/nope.json"
 bad "one report without --baseline" "$B"
 bad "three reports" "$B" "$B" "$B"
