@@ -172,7 +172,8 @@ void mpi_lines(struct job *j, struct linebuf *b, int results)
         on_line(j, b->buf + start, results);
         start = k + 1;
     }
-    memmove(b->buf, b->buf + start, b->len - start);
+    if (start) /* (buf may still be NULL when nothing was read) */
+        memmove(b->buf, b->buf + start, b->len - start);
     b->len -= start;
 }
 
