@@ -47,8 +47,10 @@ int cmd_list(int argc, char **argv)
         const char *why = r->unavailable ? r->unavailable() : NULL;
         char kinds[128];
         kinds_text(r->kinds, kinds, sizeof kinds);
-        printf("  %-9s %s\n            workloads: %s\n", r->name, r->help,
-               kinds);
+        /* "[unavailable]" on the name's line too, for scripts that grep
+         * one line per runner. */
+        printf("  %-9s %s%s\n            workloads: %s\n", r->name,
+               why ? "[unavailable] " : "", r->help, kinds);
         char tr[64] = "";
         for (int t = TRANSFER_SHARED; t <= TRANSFER_LOCAL; t++)
             if (r->transfers & (1u << t))
