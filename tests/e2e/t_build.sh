@@ -34,6 +34,8 @@ if make -C "$src" --no-print-directory -j2 MPI=0 build/parbench >"$TMPD/build.lo
     pb="$src/build/parbench"
     eq "MPI=0: mpi listed as unavailable, with the reason" True \
        "$("$pb" list | grep -q 'UNAVAILABLE: parbench was built without MPI' && echo True)"
+    eq "MPI=0: mpi's own line says unavailable (what the bench scripts grep)" True \
+       "$("$pb" list | grep -qE '^ *mpi .*unavailable' && echo True)"
     expect_exit 2 "MPI=0: --runner mpi refused" "$pb" run --runner mpi --output "$TMPD/x.json"
     ok "MPI=0: fork runs" "$pb" run --workload prime --limit 100000 --runner fork --workers 2 \
         --repeat 1 --warmup 0 --quiet --output "$TMPD/fork.json"
