@@ -4,6 +4,8 @@
 #   make test                  install missing packages, build, all tests
 #   make bench                 the reference experiments (see README)
 #   make bench-metg            METG(50%) per runner against its target
+#   make docker-bench          the reference experiment in Docker containers
+#   make docker-test           the same at smoke scale, with assertions
 #   make plots REPORT=r.json   charts of a report (build/plots, gnuplot)
 #   make fuzz [FUZZ_TIME=60]   libFuzzer targets of the readers (see below)
 #   make SANITIZE=address,undefined test   /   make SANITIZE=thread test
@@ -63,7 +65,7 @@ LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 
-.PHONY: all clean test test-run unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench deps plots fuzz fuzz-check fuzz-build FORCE
+.PHONY: all clean test test-run unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench docker-test deps plots fuzz fuzz-check fuzz-build FORCE
 all: build/parbench
 
 # Relink when the flags change (e.g. SANITIZE added or removed).
@@ -166,9 +168,17 @@ bench-metg: build/parbench
 	bash scripts/bench-metg.sh
 
 # The reference cluster in Docker: head + 2 workers over MPI, and pool
-# containers with 2 and 4 CPUs; reports land in results/.
+# containers with 2 and 4 CPUs; one gathered report, charts and table in
+# results/docker-<time>-<scale>/.  Without an engine, as root, one is
+# started and stopped again (scripts/docker-engine.sh; README: Docker).
 docker-bench:
-	bash docker/bench.sh
+	SCALE=$(SCALE) bash docker/bench.sh
+
+# docker-bench at SCALE=smoke with assertions (docker/test.sh): limits seen
+# in each container, MPI across containers, an OOM kill under a container's
+# limit, nothing left behind.
+docker-test: build/parbench
+	bash docker/test.sh
 
 # ---- fuzzing ---------------------------------------------------------------
 # libFuzzer targets, one per reader: tests/fuzz/fuzz_<name>.c, seed corpus

@@ -35,6 +35,8 @@ SIZE=${SIZE:-100MB} COMPLEXITY=${COMPLEXITY:-1} REPEAT=${REPEAT:-3} WARMUP=${WAR
 SSH_WAIT=${SSH_WAIT:-60}
 
 mkdir -p "$RESULTS"
+# The host and limits this node sees, for the gathered report.
+"$PB" info >"$RESULTS/info-$(hostname).json"
 work=$(mktemp -d /tmp/parbench-head.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

@@ -5,7 +5,8 @@ usage: report_table.py REPORT.json... [--baseline single]
 
 One row per run: configuration, median wall time with its 95% CI, CPU
 utilisation, peak RSS (driver / largest worker / total) and the speedup
-against the first run whose runner is the baseline (same workload).
+against the first run whose runner is the baseline (same workload); for a
+report gathered from Docker containers, the container and its limits first.
 Used by the bench-* make targets; standard library only.
 """
 import json
@@ -48,6 +49,17 @@ def main(argv):
                      "%.0f" % (100 * s["cpu_utilization"]["mean"]) if s["cpu_utilization"].get("mean") is not None else "-",
                      "/".join((mib("rss_driver_bytes"), mib("rss_worker_max_bytes"), mib("rss_total_bytes"))),
                      sp, r["status"]))
+    # A gathered Docker report (docker/gather.py): where each run ran, and
+    # under which limits.
+    if any("host" in r for r in runs):
+        hdr = ("container", "limits") + hdr
+        def lim(r):
+            l = r.get("limits") or {}
+            c, m = l.get("cpus"), l.get("memory_bytes")
+            parts = (["%g CPU" % c] if c else []) + (["%.3gG" % (m / 2**30)] if m else [])
+            return ", ".join(parts) or "none"
+        rows = [(r.get("host", {}).get("hostname", "-"), lim(r)) + row
+                for r, row in zip(runs, rows)]
     width = [max(len(h), *(len(x[i]) for x in rows)) if rows else len(h)
              for i, h in enumerate(hdr)]
     line = lambda cols: "  ".join(c.rjust(width[i]) for i, c in enumerate(cols))

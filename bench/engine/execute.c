@@ -12,7 +12,10 @@
  * (which also catches a worker killed while the child survived).  On a
  * kernel without that counter (v1 before Linux 4.13) the stated rule is:
  * a process of the run died of SIGKILL and the cgroup had reached its
- * limit (memory.failcnt > 0 and the peak at the limit). */
+ * limit (memory.failcnt > 0 and the peak at the limit).  A run with no
+ * memory cgroup of its own (no writable cgroup: inside a container) that
+ * dies of SIGKILL while the OOM-kill counter of the cgroup parbench is in
+ * moved is "oom" too: that cgroup's tighter limit killed it. */
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -111,6 +114,22 @@ cJSON *execute_run(struct run_state *s, struct limit_state *ls, int *failed)
                   (cJSON_IsString(e) && strstr(e->valuestring, "signal 9"));
     int oom = ooms > 0 ||
               (ooms < 0 && sigkill && limits_memory_limit_hit(ls));
+    int64_t outer = ok || oom || !sigkill ? -1 : limits_outer_oom_kills(ls);
+    if (outer > 0) {
+        /* Killed by the limit of the cgroup parbench itself is in (a
+         * container's), tighter than the run's own. */
+        char lim[32], own[64] = "", msg[1900];
+        if (ls->req.memory) {
+            pb_format_size(ls->req.memory, lim, sizeof lim);
+            snprintf(own, sizeof own, " before the run's own of %s", lim);
+        }
+        snprintf(msg, sizeof msg, "out of memory: the cgroup parbench runs "
+                 "in (%s) reached its limit%s (%lld OOM kill%s there): %s",
+                 ls->outer_mem_dir, own, (long long)outer, outer == 1 ? "" : "s",
+                 cJSON_IsString(e) ? e->valuestring : "killed");
+        set_str(run, "status", "oom");
+        set_str(run, "error", msg);
+    }
     if (!ok && oom) {
         char lim[32], msg[600], count[64];
         pb_format_size(ls->req.memory, lim, sizeof lim);
