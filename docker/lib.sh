@@ -68,6 +68,7 @@ image_build() {
         tail -n 25 "$log" >&2
         ddie "image build failed (or took over ${BUILD_TIMEOUT:-1800}s)"
     fi
+    docker image prune -f --filter label=org.parbench.image >/dev/null 2>&1 || true
     dsay "time: image build $((SECONDS - t0))s"
 }
 

@@ -5,7 +5,7 @@
 # once with as many workers as the container has CPUs and once with one
 # worker per task, as the reference's Pool(processes=tasks) did.  One report
 # per configuration goes to $RESULTS, named after the CPUs parbench detected
-# (cgroup quota and affinity).
+# (cgroup quota and affinity), and `parbench info` as info-<hostname>.json.
 #
 # Runs outside Docker too:  RESULTS=out PB=build/parbench SIZE=4MB docker/pool.sh
 #

@@ -106,7 +106,6 @@ install_missing() {
         ! command -v docker-compose >/dev/null 2>&1; then
         want="$want docker-compose"
     fi
-    python3 -c 'import yaml' 2>/dev/null || want="$want python3-yaml"
     [ -z "$want" ] && return 0
     command -v apt-get >/dev/null 2>&1 ||
         die "missing:$want, and this is not a Debian system: install them by hand" 2
@@ -114,9 +113,20 @@ install_missing() {
     export DEBIAN_FRONTEND=noninteractive
     timeout "$APT_TIMEOUT" apt-get update -qq >&2 ||
         die "apt-get update failed or took over ${APT_TIMEOUT}s"
+    # docker.io's postinst would start the system's dockerd (on the default
+    # socket, beside ours): a policy-rc.d refusing service starts, for the
+    # length of the install, where the host has none.
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\n# scripts/docker-engine.sh: no service starts while it installs\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+    fi
+    local rc=0
     # shellcheck disable=SC2086
-    timeout "$APT_TIMEOUT" apt-get install -y -qq --no-install-recommends $want >&2 ||
-        die "apt-get install$want failed or took over ${APT_TIMEOUT}s"
+    timeout "$APT_TIMEOUT" apt-get install -y -qq --no-install-recommends $want >&2 || rc=$?
+    [ -z "$policy" ] || rm -f "$policy"
+    [ "$rc" = 0 ] || die "apt-get install$want failed or took over ${APT_TIMEOUT}s"
     for p in $want; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
             die "$p did not install"
