@@ -50,6 +50,11 @@ APT_TIMEOUT=${APT_TIMEOUT:-900}
 BASE_TIMEOUT=${BASE_TIMEOUT:-900}
 ENGINE_TIMEOUT=${ENGINE_TIMEOUT:-60}
 TABLES="filter nat mangle raw"
+# Folders dockerd and its containerd make whatever their roots (plugin
+# discovery, shim sockets, containerd's plugin dirs): removed by `down`
+# when `up` did not find them.
+MADE_DIRS="/run/docker/plugins /run/docker /run/containerd/s /run/containerd
+           /opt/containerd/bin /opt/containerd/lib /opt/containerd"
 
 say() { echo "docker-engine: $*" >&2; }
 die() { say "$*"; exit "${2:-1}"; }
@@ -150,6 +155,9 @@ save_host() {
         ipt -t "$t" -S >"$RUN/host/iptables.$t" 2>/dev/null || rm -f "$RUN/host/iptables.$t"
     done
     ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}' >"$RUN/host/links"
+    for f in $MADE_DIRS; do
+        if [ -e "$f" ]; then echo "$f"; fi
+    done >"$RUN/host/dirs"
 }
 
 # Lines of stdin that start with $1 and are not lines of file $2.
@@ -185,6 +193,9 @@ restore_host() {
     for l in $(ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}'); do
         case $l in docker0 | br-[0-9a-f]??????????? | veth*) ;; *) continue ;; esac
         grep -Fxq "$l" "$h/links" || ip link del "$l" 2>/dev/null || say "could not remove link $l"
+    done
+    for f in $MADE_DIRS; do # children first; only when empty
+        grep -Fxq "$f" "$h/dirs" || rmdir "$f" 2>/dev/null || true
     done
     echo "$(cat "$h/ip_forward")" >/proc/sys/net/ipv4/ip_forward
     for f in bridge-nf-call-iptables bridge-nf-call-ip6tables; do
