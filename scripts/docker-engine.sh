@@ -57,7 +57,7 @@ MADE_DIRS="/run/docker/plugins /run/docker /run/containerd/s /run/containerd
            /opt/containerd/bin /opt/containerd/lib /opt/containerd"
 
 say() { echo "docker-engine: $*" >&2; }
-die() { say "$*"; exit "${2:-1}"; }
+die() { say "$1"; exit "${2:-1}"; }
 
 ours_running() {
     [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
@@ -410,10 +410,13 @@ cmd_env() {
 
 case ${1:-} in
 up | down | base)
-    # One at a time: up, down and base change shared state.
-    mkdir -p "$CACHE"
-    exec 9>"$LOCK"
-    flock -w 900 9 || die "another docker-engine.sh holds $LOCK"
+    # One at a time: up, down and base change shared state (which only
+    # root can; the commands say so to others).
+    if [ "$(id -u)" = 0 ]; then
+        mkdir -p "$CACHE"
+        exec 9>"$LOCK"
+        flock -w 900 9 || die "another docker-engine.sh holds $LOCK"
+    fi
     case $1 in
     up) cmd_up ;;
     down) cmd_down ;;
