@@ -3,7 +3,8 @@
 # and the reference experiment's distributed half: the image workload over
 # MPI with 1 and 2 worker nodes, 10, 30 and 50 tasks, the head on this node
 # (rank 0) and one worker rank per worker node.  One report per
-# configuration goes to $RESULTS.
+# configuration goes to $RESULTS, and `parbench info` (the host and limits
+# this node sees) as info-<hostname>.json.
 #
 # It also runs outside Docker, e.g. on one machine with a local host file:
 #   printf 'localhost:8\n' >hosts
@@ -35,6 +36,8 @@ SIZE=${SIZE:-100MB} COMPLEXITY=${COMPLEXITY:-1} REPEAT=${REPEAT:-3} WARMUP=${WAR
 SSH_WAIT=${SSH_WAIT:-60}
 
 mkdir -p "$RESULTS"
+# The host and limits this node sees, for the gathered report.
+"$PB" info >"$RESULTS/info-$(hostname).json"
 work=$(mktemp -d /tmp/parbench-head.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

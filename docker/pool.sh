@@ -5,7 +5,7 @@
 # once with as many workers as the container has CPUs and once with one
 # worker per task, as the reference's Pool(processes=tasks) did.  One report
 # per configuration goes to $RESULTS, named after the CPUs parbench detected
-# (cgroup quota and affinity).
+# (cgroup quota and affinity), and `parbench info` as info-<hostname>.json.
 #
 # Runs outside Docker too:  RESULTS=out PB=build/parbench SIZE=4MB docker/pool.sh
 #
@@ -19,6 +19,8 @@ TASKS=${TASKS:-10 30 50}
 SIZE=${SIZE:-100MB} COMPLEXITY=${COMPLEXITY:-1} REPEAT=${REPEAT:-3} WARMUP=${WARMUP:-1}
 
 mkdir -p "$RESULTS"
+# The host and limits this container sees, for the gathered report.
+"$PB" info >"$RESULTS/info-$(hostname).json"
 cpus=$("$PB" info | python3 -c 'import json,sys; print(json.load(sys.stdin)["limits"]["effective_cpus"])' \
        2>/dev/null || nproc)
 cpus=${cpus%.*}

@@ -8,7 +8,8 @@
 #   docker/worker.sh           serve (foreground)
 #   docker/worker.sh --check   only check the sshd configuration (sshd -t)
 #
-# Environment: SSHD_CONFIG (~/.ssh/sshd_config), SSHD (/usr/sbin/sshd).
+# Environment: SSHD_CONFIG (~/.ssh/sshd_config), SSHD (/usr/sbin/sshd),
+# RESULTS (where `parbench info` goes, as info-<hostname>.json), PB.
 set -eu
 SSHD=${SSHD:-/usr/sbin/sshd}
 SSHD_CONFIG=${SSHD_CONFIG:-$HOME/.ssh/sshd_config}
@@ -25,6 +26,10 @@ fi
 [ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || true
 if [ "${1:-}" = --check ]; then
     exec "$SSHD" -t -f "$SSHD_CONFIG"
+fi
+# The host and limits this node sees, for the gathered report.
+if [ -n "${RESULTS:-}" ] && [ -d "$RESULTS" ]; then
+    "${PB:-parbench}" info >"$RESULTS/info-$(hostname).json"
 fi
 echo "worker.sh: $(hostname) serving ssh for mpi ranks" >&2
 exec "$SSHD" -D -e -f "$SSHD_CONFIG"

@@ -14,7 +14,10 @@
  * a process of the run died of SIGKILL and the cgroup had reached its
  * limit (memory.failcnt > 0 and the peak at the limit).  Which process
  * died of which signal is a number the runner or the supervisor gives
- * (run_result.died_signal), never read out of a message.
+ * (run_result.died_signal), never read out of a message.  A run with no
+ * memory cgroup of its own (no writable cgroup: inside a container) that
+ * dies of SIGKILL while the OOM-kill counter of the cgroup parbench is in
+ * moved is "oom" too: that cgroup's tighter limit killed it.
  *
  * "interrupted": a process of the run (the child or a worker) was ended by
  * SIGINT, SIGTERM, SIGHUP or SIGQUIT, someone stopping it from outside. */
@@ -137,7 +140,22 @@ void execute_run(struct run_state *s, struct limit_state *ls,
     int sigkill = res->died_signal == SIGKILL;
     int oom = ooms > 0 ||
               (ooms < 0 && sigkill && limits_memory_limit_hit(ls));
-    if (res->status != RUN_OK && oom) {
+    int64_t outer = res->status == RUN_OK || oom || !sigkill
+                        ? -1 : limits_outer_oom_kills(ls);
+    if (outer > 0) {
+        /* Killed by the limit of the cgroup parbench itself is in (a
+         * container's), tighter than the run's own. */
+        char lim[32], own[64] = "";
+        if (ls->req.memory) {
+            pb_format_size(ls->req.memory, lim, sizeof lim);
+            snprintf(own, sizeof own, " before the run's own of %s", lim);
+        }
+        run_result_status(res, RUN_OOM, "out of memory: the cgroup parbench "
+                          "runs in (%s) reached its limit%s (%lld OOM kill%s "
+                          "there): %s", ls->outer_mem_dir, own,
+                          (long long)outer, outer == 1 ? "" : "s",
+                          res->error[0] ? res->error : "killed");
+    } else if (res->status != RUN_OK && oom) {
         char lim[32], count[64];
         pb_format_size(ls->req.memory, lim, sizeof lim);
         if (ooms >= 0)

@@ -231,6 +231,52 @@ static int apply_v1(struct limit_state *st)
     return 0;
 }
 
+static int find_key(const char *dir, const char *file, const char *key,
+                    uint64_t *out);
+
+/* The OOM-kill counter of the memory cgroup this process is in: v2
+ * memory.events, v1 memory.oom_control (Linux 4.13 on); -1 without one. */
+static int64_t oom_kills_in(const char *dir)
+{
+    uint64_t k;
+    if (!find_key(dir, "memory.events", "oom_kill", &k) ||
+        !find_key(dir, "memory.oom_control", "oom_kill", &k))
+        return (int64_t)k;
+    return -1;
+}
+
+/* A run without a memory cgroup of its own runs in ours, and a tighter
+ * limit there (a container's) kills it: note where, and the count now. */
+static void watch_outer(struct limit_state *st)
+{
+    char ctrls[256], path[512], mount[512], dir[1100];
+    const char *root = limits_cgroup_root();
+    st->outer_oom_kills = -1;
+    snprintf(mount, sizeof mount, "%s/cgroup.controllers", root);
+    if (access(mount, F_OK) == 0) {
+        if (cgroup_proc_line(HOST_PROC_CGROUP, "", ctrls, sizeof ctrls, path, sizeof path))
+            return;
+        snprintf(mount, sizeof mount, "%s", root);
+    } else {
+        if (cgroup_proc_line(HOST_PROC_CGROUP, "memory", ctrls, sizeof ctrls, path, sizeof path))
+            return;
+        snprintf(mount, sizeof mount, "%s/memory", root);
+    }
+    snprintf(dir, sizeof dir, "%s%s", mount, strcmp(path, "/") ? path : "");
+    if (!is_dir(dir)) /* a container seeing the host's path */
+        snprintf(dir, sizeof dir, "%s", mount);
+    snprintf(st->outer_mem_dir, sizeof st->outer_mem_dir, "%s", dir);
+    st->outer_oom_kills = oom_kills_in(dir);
+}
+
+int64_t limits_outer_oom_kills(const struct limit_state *st)
+{
+    if (st->mem_dir[0] || !st->outer_mem_dir[0] || st->outer_oom_kills < 0)
+        return -1;
+    int64_t now = oom_kills_in(st->outer_mem_dir);
+    return now < 0 ? -1 : now - st->outer_oom_kills;
+}
+
 int limits_prepare(struct limit_state *st, const struct limit_req *req,
                    char *err, size_t errlen)
 {
@@ -311,6 +357,8 @@ int limits_prepare(struct limit_state *st, const struct limit_req *req,
     }
     if (req->cpuset || st->cpus_by_affinity)
         host_format_cpulist(&use, st->cpuset_applied, sizeof st->cpuset_applied);
+    if (!st->mem_dir[0])
+        watch_outer(st);
     return 0;
 }
 

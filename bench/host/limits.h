@@ -36,6 +36,11 @@ struct limit_state {
     int cpus_by_affinity;      /* --cpus applied as N CPUs of affinity */
     int memory_by_rlimit;      /* --memory applied as RLIMIT_AS */
     char note[256];            /* why a fallback was used */
+    /* Without a memory cgroup of the run's own, the one this process is
+     * in (a container's, say) and its OOM-kill count when the run was
+     * prepared (-1: no counter): its tighter limit can kill the run. */
+    char outer_mem_dir[1280];
+    int64_t outer_oom_kills;
 };
 
 int limits_active(const struct limit_req *r);
@@ -52,6 +57,10 @@ int limits_enter(const struct limit_state *st, char *err, size_t errlen);
  * on).  -1 when there is no such counter (no memory cgroup, an older
  * kernel). */
 int64_t limits_oom_kills(const struct limit_state *st);
+/* OOM kills counted, since limits_prepare, in the memory cgroup this
+ * process lives in, for a run with no memory cgroup of its own; -1 when
+ * the run has one, or there is no counter. */
+int64_t limits_outer_oom_kills(const struct limit_state *st);
 /* The run's memory cgroup reached its limit: v2 memory.events "max" > 0;
  * v1 memory.failcnt > 0 and max_usage_in_bytes within a page of
  * limit_in_bytes.  For kernels without an OOM-kill counter. */
