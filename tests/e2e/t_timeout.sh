@@ -34,7 +34,7 @@ for c in "${cases[@]}"; do
     case $2 in
     shared) args+=(--transfer shared --pool persistent) ;;
     copy) args+=(--transfer copy --repeat 1 --warmup 0 --duration 100ms) ;;
-    static) args+=(--schedule static --repeat 1 --warmup 0 --duration 100ms) ;;
+    static) args+=(--schedule static --repeat 1 --warmup 0 --duration 250ms) ;;
     persistent) args+=(--pool persistent) ;;
     esac
     out="$TMPD/$1-$2.json"
@@ -46,6 +46,13 @@ for c in "${cases[@]}"; do
     sleep 1.2
     if [ "$1" = mpi ]; then
         victim=$(mpi_rank_pid "$seed" 2)
+        # A rank stopped inside MPI_Init (slow on a loaded machine) stalls
+        # the job before any task, which is not this case: give the rank
+        # 2 s of life first (either mpi run lasts 5 s or more).
+        for _ in $(seq 100); do
+            [ -n "$victim" ] && [ "$(ps -o etimes= -p "$victim" 2>/dev/null | tr -d ' ')" -ge 2 ] 2>/dev/null && break
+            sleep 0.1
+        done
     else
         victim=$(first_worker "$pb")
     fi
