@@ -26,9 +26,10 @@ static void sweep_key(const cJSON *e, char *buf, size_t n)
     char lim[32] = "";
     if (!isnan(cpus))
         snprintf(lim, sizeof lim, ", cpus %g", cpus);
-    snprintf(buf, n, "%s, %g workers%s", rl_str(e, "label") ? rl_str(e, "label")
+    double w = rl_num(e, "workers");
+    snprintf(buf, n, "%s, %g worker%s%s", rl_str(e, "label") ? rl_str(e, "label")
              : rl_str(e, "runner") ? rl_str(e, "runner") : "?",
-             rl_num(e, "workers"), lim);
+             w, w == 1 ? "" : "s", lim);
 }
 
 static double metg_of(const cJSON *e)
