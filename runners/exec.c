@@ -61,6 +61,7 @@ struct exec_pool {
     int has_arenas;
     struct peer_proc proc;
     int started;
+    int dead;                    /* failed: the tree is killed already */
     struct peer_ready ready;
     struct exec_expect *expect;
     struct peer_task *tasks;
@@ -69,6 +70,10 @@ struct exec_pool {
 };
 
 static int next_rep; /* the rep numbers this process sends */
+/* spin: the count the first peer of this configuration calibrated, which
+ * every later one (--pool per-repetition) is told to run, so that every
+ * repetition does the same work and gives the same checksum. */
+static double pinned_spin_iters;
 
 static const struct exec_params *params_of(const struct run_options *o)
 {
@@ -142,7 +147,11 @@ static int fail(struct exec_pool *p, struct run_measure *m, const char *fmt,
     char how[80] = "", tail[400] = "";
     if (p->started) {
         exec_proc_exit_text(&p->proc, how, sizeof how);
+        if (!p->proc.exited)
+            snprintf(how, sizeof how, "still running: killed with its "
+                     "process tree");
         size_t left = exec_proc_kill(&p->proc);
+        p->dead = 1;
         exec_proc_stderr_tail(&p->proc, tail, sizeof tail);
         if (left)
             snprintf(how + strlen(how), sizeof how - strlen(how),
@@ -350,7 +359,7 @@ static int open_pool(const struct workload *w, const struct task_data *d,
     }
     char *setup = exec_setup_line(w, d, o, p->has_arenas ? &p->in : NULL,
                                   p->has_arenas ? &p->out : NULL,
-                                  exec_spin_duration(w));
+                                  exec_spin_duration(w), pinned_spin_iters);
     if (!setup) {
         snprintf(m->error, sizeof m->error, "out of memory for the setup");
         pool_free(p);
@@ -392,6 +401,8 @@ static int open_pool(const struct workload *w, const struct task_data *d,
                       now);
         } else {
             m->spawn_s = now - p->proc.started;
+            if (!(pinned_spin_iters > 0))
+                pinned_spin_iters = p->ready.spin_iters;
             make_info(p, m);
         }
         exec_line_free(&l);
@@ -409,6 +420,11 @@ static int close_pool(void *pool, struct run_measure *m)
     struct exec_pool *p = pool;
     double t0 = pb_now();
     int rc = 0;
+    if (p->dead) { /* a run failed: what is left is cleaning up */
+        pool_free(p);
+        m->stop_s = pb_now() - t0;
+        return 0;
+    }
     exec_proc_close_stdin(&p->proc);
     double limit = limit_at(p, DONE_LIMIT_S);
     struct peer_line l;

@@ -144,11 +144,13 @@ struct peer_arena {
 
 /* The setup document (a line, malloc'ed, ending in '\n'), for workload w,
  * its task data d, options o, and arenas (NULL: none).  spin_duration_s:
- * what a spin task lasts in parbench's own loop. */
+ * what a spin task lasts in parbench's own loop; spin_iters > 0: the
+ * count the peer must run (iters_fixed), else it calibrates its own. */
 char *exec_setup_line(const struct workload *w, const struct task_data *d,
                       const struct run_options *o,
                       const struct peer_arena *in,
-                      const struct peer_arena *out, double spin_duration_s);
+                      const struct peer_arena *out, double spin_duration_s,
+                      double spin_iters);
 /* Does workload w move bulk data through arenas? */
 int exec_work_has_arenas(const struct workload *w);
 /* What a spin task of w lasts in parbench's own loop, seconds. */

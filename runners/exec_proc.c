@@ -256,7 +256,7 @@ int exec_proc_line(struct peer_proc *p, double deadline, char **line,
         }
         if (p->len > EXEC_LINE_MAX)
             return -EPROTO;
-        if (p->out_eof)
+        if (p->out_eof || p->out_fd < 0)
             return 0;
         int rc = wait_io(p, deadline, 0, NULL);
         if (rc)

@@ -115,7 +115,8 @@ static cJSON *arena_json(const struct peer_arena *a)
 char *exec_setup_line(const struct workload *w, const struct task_data *d,
                       const struct run_options *o,
                       const struct peer_arena *in,
-                      const struct peer_arena *out, double spin_duration_s)
+                      const struct peer_arena *out, double spin_duration_s,
+                      double spin_iters)
 {
     cJSON *doc = cJSON_CreateObject();
     char seed[24];
@@ -132,8 +133,11 @@ char *exec_setup_line(const struct workload *w, const struct task_data *d,
     if (is(w, "spin")) {
         cJSON_DeleteItemFromObjectCaseSensitive(params, "duration_s");
         cJSON_AddNumberToObject(params, "duration_s", spin_duration_s);
-        cJSON_AddNumberToObject(params, "iters", num_of(params, "spin_iters"));
-        cJSON_AddFalseToObject(params, "iters_fixed");
+        cJSON_AddNumberToObject(params, "iters", spin_iters > 0
+                                                     ? spin_iters
+                                                     : num_of(params,
+                                                              "spin_iters"));
+        cJSON_AddBoolToObject(params, "iters_fixed", spin_iters > 0);
     }
     if (is(w, "url"))
         cJSON_AddBoolToObject(params, "direct", url_is_embedded(w));
