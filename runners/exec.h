@@ -4,6 +4,8 @@
  *
  *   exec.c          the runner: open (start, ready), run (one run line),
  *                   close (done, reap), the variant and --exec options
+ *   exec_variant.c  "exec:NAME" checked at configuration time, and the
+ *                   registry's lines for `parbench list`
  *   exec_manifest.c the registry: finding peers/NAME.peer, reading it,
  *                   its version command, `parbench list`'s lines
  *   exec_proto.c    the protocol's lines: the setup document and every
@@ -75,6 +77,12 @@ int exec_manifest_version(const struct peer_manifest *m, char *line,
 int exec_argv_parse(const char *json, char **argv, size_t max, char *err,
                     size_t errlen);
 void exec_argv_free(char **argv);
+
+/* The runner's variant and list_variants ops (runners/runner.h). */
+int exec_variant(const char *v, const char *workload, enum transfer *t,
+                 void *params, char *err, size_t errlen);
+void exec_list_variants(void (*line)(void *ctx, const char *text),
+                        void *ctx);
 
 /* ------------------------------------------------------------ protocol */
 enum peer_clock { CLOCK_MONO = 0, CLOCK_RELATIVE };
