@@ -43,15 +43,18 @@ done
 # ---- each Python peer on prime, image and url, in one matrix
 if [ "${#peers[@]}" -gt 0 ]; then
     runners=$(printf '"%s",' "${peers[@]}")
+    # url: one peer of each kind of pool (processes, threads, Dask).
+    url_runners=$(printf '"%s",' "${peers[@]}" | tr ',' '\n' |
+        grep -E 'python-(mp-fork|threads|dask)"' | paste -sd, -)
     cat >"$TMPD/py.json" <<EOF
-{"name": "python peers", "defaults": {"repeat": 1, "warmup": 1, "pool": "persistent", "workers": 2},
+{"name": "python peers", "defaults": {"repeat": 1, "warmup": 0, "pool": "persistent", "workers": 2},
  "experiments": [
   {"name": "prime", "set": {"workload": "prime", "limit": 30000, "tasks": 6},
    "grid": {"runner": [${runners%,}, "fork"]}},
   {"name": "image", "set": {"workload": "image", "size": "300KB", "tasks": 4},
    "grid": {"runner": [${runners%,}, "fork"]}},
   {"name": "url", "set": {"workload": "url", "tasks": 6, "latency": "5ms", "body": "8KiB"},
-   "grid": {"runner": [${runners%,}, "async"]}}
+   "grid": {"runner": [${url_runners:+$url_runners,} "async"]}}
  ]}
 EOF
     "$PB" matrix "$TMPD/py.json" --output "$TMPD/py.out.json" --quiet \
@@ -108,6 +111,33 @@ eq "--exec /bin/bash sh-peer.sh: ok" "ok exec" \
 expect_exit 1 "--exec of a missing program: a failed run" "$PB" run \
     --workload prime --tasks 2 --repeat 1 --warmup 0 --output "$TMPD/x2.json" \
     --quiet --runner exec --exec "$TMPD/no-such-program"
+
+# ---- a peer whose results are wrong: a failed run naming the task
+cat >"$TMPD/wrong-peer.sh" <<'EOF'
+#!/bin/bash
+# Speaks the protocol, sums wrongly: every prime value is 1.
+read -r setup
+n=$(grep -o '"lo"' <<<"$setup" | wc -l)
+echo '{"type":"ready","protocol":"parbench.peer/1","pid":'$$',"clock":"relative","workers":[{"worker":0}],"peer":{"label":"wrong sums"}}'
+while read -r run; do
+    rep=$(sed 's/.*"rep":\([0-9]*\).*/\1/' <<<"$run")
+    for ((i = 0; i < n; i++)); do
+        echo '{"type":"task","rep":'$rep',"id":'$i',"worker":0,"start":0,"end":0,"status":0,"error":null,"bytes":8,"value":"1"}'
+    done
+    echo '{"type":"end","rep":'$rep',"start":0,"end":0,"tasks":'$n'}'
+done
+echo '{"type":"done","stop_s":0}'
+EOF
+"$PB" run --workload prime --limit 1000 --tasks 3 --workers 1 --repeat 1 \
+    --warmup 0 --output "$TMPD/wrong.json" --quiet --runner exec \
+    --exec /bin/bash "$TMPD/wrong-peer.sh"
+eq "a peer with wrong sums: exit 1" 1 "$?"
+case $(jq_py "$TMPD/wrong.json" 'r["runs"][0]["status"] + ": " + r["runs"][0]["error"]') in
+"failed: "*"result mismatch: prime task 0: value 1, parbench's "*)
+    _record PASS "a peer with wrong sums: failed, naming the task and both values" ;;
+*) _record FAIL "a peer with wrong sums: failed, naming the task" \
+       "$(jq_py "$TMPD/wrong.json" 'r["runs"][0]["error"]')" ;;
+esac
 
 # ---- misbehaving peers: failed, with the reason, nothing left
 for bad in exit1 hang badjson signal; do
