@@ -43,6 +43,10 @@ done
 # ---- each Python peer on prime, image and url, in one matrix
 if [ "${#peers[@]}" -gt 0 ]; then
     runners=$(printf '"%s",' "${peers[@]}")
+    # image: not the chunksize-1 variants (the same pipeline; they are on
+    # prime, and t_peers_proto.sh runs them on image).
+    image_runners=$(printf '"%s",' "${peers[@]}" | tr ',' '\n' |
+        grep -v -- '-c1"' | paste -sd, -)
     # url: one peer of each kind of pool (processes, threads, Dask).
     url_runners=$(printf '"%s",' "${peers[@]}" | tr ',' '\n' |
         grep -E 'python-(mp-fork|threads|dask)"' | paste -sd, -)
@@ -52,7 +56,7 @@ if [ "${#peers[@]}" -gt 0 ]; then
   {"name": "prime", "set": {"workload": "prime", "limit": 30000, "tasks": 6},
    "grid": {"runner": [${runners%,}, "fork"]}},
   {"name": "image", "set": {"workload": "image", "size": "300KB", "tasks": 4},
-   "grid": {"runner": [${runners%,}, "fork"]}},
+   "grid": {"runner": [${image_runners:+$image_runners,} "fork"]}},
   {"name": "url", "set": {"workload": "url", "tasks": 6, "latency": "5ms", "body": "8KiB"},
    "grid": {"runner": [${url_runners:+$url_runners,} "async"]}}
  ]}
