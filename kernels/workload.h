@@ -21,14 +21,20 @@
 
 /* What a workload needs of a runner; a runner declares the kinds it runs
  * (struct runner.kinds) and runs a workload only when it has every bit of
- * the workload's kind.  Room for more: a workload whose tasks depend on
- * others will need runners that say they schedule ready tasks. */
+ * the workload's kind. */
 enum wl_kind {
-    WL_CPU = 1u << 0, /* compute-bound: image, prime, spin */
-    WL_IO = 1u << 1,  /* waits on the network: url */
+    WL_CPU = 1u << 0,  /* compute-bound: image, prime, spin */
+    WL_IO = 1u << 1,   /* waits on the network: url */
+    WL_DISK = 1u << 2, /* blocking file I/O in run_task: pyramid */
+    WL_DEPS = 1u << 3, /* tasks read other tasks' outputs (ops.deps): the
+                          runner must schedule ready tasks
+                          (runners/graph.h) */
 };
-/* "CPU-bound", "I/O-bound": the kind in words, for messages and lists. */
+/* "CPU-bound", "I/O-bound", "disk-bound", with ", with task
+ * dependencies" when WL_DEPS: the kind in words. */
 const char *wl_kind_text(unsigned kind);
+/* Most inputs one task may read (workload_ops.deps). */
+#define WL_DEPS_MAX 64
 
 /* What every workload has; bench/ fills it from the common run options.
  * Everything else a workload takes is its own (workload_ops.opts, stored
@@ -156,6 +162,16 @@ struct workload_ops {
      * file.  0, or -errno. */
     int (*dump)(const struct workload *w, size_t i, int output,
                 struct wl_dump *d);
+    /* With kind WL_DEPS: the tasks whose outputs task i reads, into out
+     * (at most max, which is WL_DEPS_MAX); returns how many.  Tasks
+     * without inputs return 0.  The graph must be acyclic. */
+    unsigned (*deps)(const struct workload *w, size_t i, size_t *out,
+                     unsigned max);
+    /* Optional, with WL_DEPS: a barrier stage: task i starts only after
+     * every task of a lower stage has ended (stages 0, 1, 2...; a
+     * barrier per level costs one internal node, not s x s edges).
+     * NULL: no barriers. */
+    unsigned (*stage)(const struct workload *w, size_t i);
     /* 1: charts also show execution time against workers (workers_W),
      * for workloads whose time per worker count tells the story. */
     int workers_chart;

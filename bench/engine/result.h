@@ -39,13 +39,17 @@ struct rep_result {
     double wall_s, user_s, sys_s, cpu_utilization, spawn_s, stop_s;
     uint64_t rss_driver, rss_worker_max, rss_total; /* peak RSS, bytes */
     uint64_t bytes_moved, checksum;
+    double critical_path_s; /* with dependencies: the longest chain of
+                               task run times; NAN: none */
+    double input_wait_s;    /* with dependencies: workers' idle time
+                               waiting for inputs, summed; NAN: none */
     char handout[32]; /* how tasks reached the workers (mpi), "" */
 };
 
 /* One task of one measured repetition: the task record less what the
  * report does not show, its strings kept once in the result's text. */
 struct task_out {
-    double start_s, end_s, ttfb_s, latency_s;
+    double start_s, end_s, ready_s, ttfb_s, latency_s;
     uint64_t bytes;
     int32_t worker, http_status;
     int32_t failed;  /* 1: the task failed (error says why) */

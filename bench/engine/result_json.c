@@ -20,13 +20,15 @@
 #include "bench/report/stats.h"
 
 static cJSON *task_json(size_t i, const struct task_out *t,
-                        const struct run_result *r, int io)
+                        const struct run_result *r, int io, int deps)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)i);
     cJSON_AddNumberToObject(o, "worker", t->worker);
     cJSON_AddNumberToObject(o, "start_s", t->start_s);
     cJSON_AddNumberToObject(o, "end_s", t->end_s);
+    if (deps)
+        cJSON_AddNumberToObject(o, "ready_s", t->ready_s);
     if (t->host && t->host <= r->text_len)
         cJSON_AddStringToObject(o, "host", r->text + t->host - 1);
     if (io) {
@@ -42,7 +44,8 @@ static cJSON *task_json(size_t i, const struct task_out *t,
     return o;
 }
 
-static cJSON *rep_json(const struct run_result *r, size_t k, int io)
+static cJSON *rep_json(const struct run_result *r, size_t k, int io,
+                       int deps)
 {
     const struct rep_result *p = &r->reps[k];
     cJSON *o = cJSON_CreateObject();
@@ -64,6 +67,16 @@ static cJSON *rep_json(const struct run_result *r, size_t k, int io)
     cJSON_AddNumberToObject(o, "bytes_moved", (double)p->bytes_moved);
     if (p->handout[0])
         cJSON_AddStringToObject(o, "handout", p->handout);
+    if (deps) {
+        if (isfinite(p->critical_path_s))
+            cJSON_AddNumberToObject(o, "critical_path_s", p->critical_path_s);
+        else
+            cJSON_AddNullToObject(o, "critical_path_s");
+        if (isfinite(p->input_wait_s))
+            cJSON_AddNumberToObject(o, "input_wait_s", p->input_wait_s);
+        else
+            cJSON_AddNullToObject(o, "input_wait_s");
+    }
     char hex[17];
     snprintf(hex, sizeof hex, "%016" PRIx64, p->checksum);
     cJSON_AddStringToObject(o, "checksum", hex);
@@ -73,7 +86,7 @@ static cJSON *rep_json(const struct run_result *r, size_t k, int io)
         cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
         const struct task_out *t = r->tasks + k * r->ntasks;
         for (size_t i = 0; i < r->ntasks; i++)
-            cJSON_AddItemToArray(tasks, task_json(i, &t[i], r, io));
+            cJSON_AddItemToArray(tasks, task_json(i, &t[i], r, io, deps));
     }
     return o;
 }
@@ -191,8 +204,9 @@ static cJSON *build(const struct run_result *r, struct run_state *s,
     cJSON_AddNumberToObject(run, "output_bytes", (double)r->output_bytes);
     cJSON *reps = cJSON_AddArrayToObject(run, "repetitions");
     int io = p->w.ops->kind == WL_IO;
+    int deps = (p->w.ops->kind & WL_DEPS) != 0;
     for (size_t k = 0; reps && k < r->nreps; k++)
-        cJSON_AddItemToArray(reps, rep_json(r, k, io));
+        cJSON_AddItemToArray(reps, rep_json(r, k, io, deps));
     int incomplete = add_summary(run, r) != 0 || !reps;
     if (cell) {
         cJSON *c = cJSON_AddObjectToObject(run, "cell");

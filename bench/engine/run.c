@@ -28,6 +28,7 @@
 #include "bench/engine/measure.h"
 #include "bench/engine/plugin.h"
 #include "bench/engine/run.h"
+#include "runners/graph.h"
 
 static void *map_arena(size_t bytes)
 {
@@ -48,6 +49,13 @@ int run_setup(struct run_state *s, struct run_plan *p, char *err,
             return rc;
     }
     s->setup_done = 1;
+    /* The dependency graph: small (edges, not data), checked here so a
+     * workload's bad graph is refused before anything runs. */
+    if (p->w.ops->kind & WL_DEPS) {
+        int rc = pb_graph_build(&p->w, p->w.p.tasks, &s->graph, err, errlen);
+        if (rc)
+            return rc;
+    }
     s->setup_s = pb_now() - t;
     return 0;
 }
@@ -74,7 +82,7 @@ static int prepare_data(struct run_state *s)
     }
     s->d = (struct task_data){.ntasks = n, .in_off = in_off, .in_len = in_len,
                               .out_off = out_off, .out_len = out_len,
-                              .progress = s->progress};
+                              .progress = s->progress, .graph = s->graph};
     double t = pb_now();
     s->d.in = s->in_bytes ? map_arena(s->in_bytes) : NULL;
     s->d.out = map_arena(s->out_bytes);
@@ -98,6 +106,8 @@ void run_cleanup(struct run_state *s)
     if (s->d.out)
         munmap(s->d.out, s->out_bytes ? s->out_bytes : 1);
     free((void *)s->d.in_off);
+    pb_graph_free(s->graph);
+    s->graph = NULL;
     if (s->setup_done && s->plan->w.ops->teardown)
         s->plan->w.ops->teardown(&s->plan->w);
     memset(&s->d, 0, sizeof s->d);
@@ -154,6 +164,17 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
         r->rss_total = after.rss_peak + m.rss_workers_sum;
     }
     r->bytes_moved = m.bytes_moved;
+    r->input_wait_s = s->graph ? m.input_wait_s : NAN;
+    r->critical_path_s = NAN;
+    if (s->graph && rc == 0) {
+        double *run_s = malloc(s->d.ntasks * sizeof *run_s + 1);
+        if (run_s) {
+            for (size_t i = 0; i < s->d.ntasks; i++)
+                run_s[i] = recs[i].end_s - recs[i].start_s;
+            r->critical_path_s = pb_graph_critical_path(s->graph, run_s);
+            free(run_s);
+        }
+    }
     snprintf(r->handout, sizeof r->handout, "%s", m.handout);
     f->timed_out = m.timed_out;
     f->died_signal = m.died_signal;
@@ -180,7 +201,8 @@ static int keep_tasks(struct run_result *res, size_t k,
     for (size_t i = 0; i < res->ntasks; i++) {
         const struct task_record *x = &recs[i];
         t[i] = (struct task_out){
-            .start_s = x->start_s, .end_s = x->end_s, .ttfb_s = x->res.ttfb_s,
+            .start_s = x->start_s, .end_s = x->end_s, .ready_s = x->ready_s,
+            .ttfb_s = x->res.ttfb_s,
             .latency_s = x->res.latency_s, .bytes = x->res.bytes,
             .worker = x->worker, .http_status = x->res.http_status,
             .failed = x->res.status != 0,
