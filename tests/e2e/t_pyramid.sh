@@ -60,6 +60,8 @@ for runner in "single" "pthreads --workers 2" "fork --workers 2" "fork --workers
             fi
             eq "$name: checksum" "$ref" "$(jq_py "$out" 'r["runs"][0]["result"]["checksum"]')"
             eq "$name: no task before its inputs" ordered "$(python3 "$TMPD/order.py" "$out" 2>&1 | tail -1)"
+            # one report per runner is enough for the closing schema check
+            [ "$strategy$io" = levelread ] || rm -f "$out"
         done
     done
 done
