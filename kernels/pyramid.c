@@ -39,6 +39,11 @@ enum { CACHE_WARM = 0, CACHE_COLD };
 struct pyr_params {
     uint64_t images, side, min_side, depth, batch;
     const char *dir;  /* NULL: a temporary directory */
+    const char *run_dir; /* internal: the directory the driver's setup
+                            chose, for a process that rebuilds the
+                            workload from its options (an mpi rank): it
+                            then reads and writes there and never
+                            removes anything */
     int format;       /* enum pyr_format */
     int strategy;
     int io;           /* enum pyr_iomode */
@@ -60,6 +65,7 @@ static const struct opt pyr_opts[] = {
     {"io", OT_CHOICE, PP(io), 0, 0, "read|mmap|uring", "file I/O: read()/write(), memory-mapped files, or io_uring", "read"},
     {"cache", OT_CHOICE, PP(cache), 0, 0, "warm|cold", "cold: inputs evicted from the page cache before each repetition", "warm"},
     {"fsync", OT_FLAG, PP(fsync), 0, 0, NULL, "each output made durable (fsync) before its task counts as done", NULL},
+    {"run-dir", OT_STR, PP(run_dir), 0, 0, "DIR", NULL, NULL},
 };
 #undef PP
 
@@ -75,6 +81,8 @@ struct pyr_run {
     char dir[PATH_MAX];
     int dirfd;
     int made_dir;               /* 1: a temporary directory of ours */
+    int borrowed;               /* 1: --run-dir: the driver's files, never
+                                   removed here */
     int delayacct;              /* kernel.task_delayacct was 1 at setup */
 };
 
@@ -185,7 +193,10 @@ static void teardown(struct workload *w)
     struct pyr_run *r = w->plan;
     if (!r)
         return;
-    remove_files(r, (enum pyr_format)cpar(w)->format);
+    if (!r->borrowed)
+        remove_files(r, (enum pyr_format)cpar(w)->format);
+    else
+        ((struct pyr_params *)(void *)w->params)->run_dir = NULL;
     if (r->dirfd >= 0)
         close(r->dirfd);
     if (r->made_dir)
@@ -240,7 +251,10 @@ static int setup(struct workload *w, char *err, size_t errlen)
         }
         pyr_io_close(io);
     }
-    if (pp->dir) {
+    if (pp->run_dir) {
+        snprintf(r->dir, sizeof r->dir, "%s", pp->run_dir);
+        r->borrowed = 1;
+    } else if (pp->dir) {
         struct stat st;
         if (stat(pp->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
             snprintf(err, errlen, "--dir %s: %s", pp->dir,
@@ -267,6 +281,9 @@ static int setup(struct workload *w, char *err, size_t errlen)
         rc = -EINVAL;
         goto fail;
     }
+    /* What a rank rebuilding the workload from its options must use. */
+    if (!r->borrowed)
+        ((struct pyr_params *)(void *)w->params)->run_dir = r->dir;
     FILE *f = fopen("/proc/sys/kernel/task_delayacct", "r");
     if (f) {
         r->delayacct = fgetc(f) == '1';
@@ -285,6 +302,8 @@ static int prepare(const struct workload *w, char *err, size_t errlen)
     const struct pyr_run *r = crun(w);
     enum pyr_format f = (enum pyr_format)pp->format;
     struct pyr_buf px = {0}, enc = {0};
+    if (r->borrowed) /* the driver's, already there */
+        return 0;
     struct pyr_io *io = NULL;
     int rc = pyr_io_open(&io, PYR_IO_READ, err, errlen);
     if (rc == 0 && pyr_buf_reserve(&px, pyr_image_bytes(&r->lv, 0)) != 0) {
@@ -321,6 +340,8 @@ static int before_rep(const struct workload *w, char *err, size_t errlen)
     const struct pyr_run *r = crun(w);
     enum pyr_format f = (enum pyr_format)cpar(w)->format;
     char name[64];
+    if (r->borrowed)
+        return 0;
     for (unsigned l = 1; l <= r->lv.levels; l++)
         for (size_t j = 0; j < r->lv.count[l]; j++) {
             pyr_file_name(f, l, j, name, sizeof name);
