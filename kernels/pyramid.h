@@ -98,6 +98,9 @@ struct pyr_io;
 int pyr_io_open(struct pyr_io **io, enum pyr_iomode mode, char *err,
                 size_t errlen);
 void pyr_io_close(struct pyr_io *io);
+/* Buffers for n input files of up to bytes each, allocated and touched
+ * now (a worker's start-up), so the timed region never faults them in. */
+int pyr_io_reserve(struct pyr_io *io, size_t n, size_t bytes);
 /* Read n files of dirfd into memory: data[k], len[k] (valid until the
  * next pyr_io_read or pyr_io_done).  0, or -errno with err. */
 int pyr_io_read(struct pyr_io *io, int dirfd, char (*names)[64], size_t n,

@@ -308,6 +308,18 @@ int pyr_io_open(struct pyr_io **out, enum pyr_iomode mode, char *err,
     return 0;
 }
 
+int pyr_io_reserve(struct pyr_io *io, size_t n, size_t bytes)
+{
+    if (io->mode == PYR_IO_MMAP) /* inputs are mapped, not copied */
+        return 0;
+    for (size_t k = 0; k < n && k < PYR_MAX_FILES; k++) {
+        if (pyr_buf_reserve(&io->in[k], bytes) != 0)
+            return -ENOMEM;
+        memset(io->in[k].p, 0, bytes);
+    }
+    return 0;
+}
+
 void pyr_io_close(struct pyr_io *io)
 {
     if (!io)
