@@ -281,6 +281,23 @@ static int setup(struct workload *w, char *err, size_t errlen)
         rc = -EINVAL;
         goto fail;
     }
+    /* A given directory must not hold files of the names the pyramid
+     * writes (and removes afterwards): someone else's would be lost. */
+    for (unsigned l = 0; pp->dir && !r->borrowed && l <= r->lv.levels; l++)
+        for (size_t j = 0; j < r->lv.count[l]; j++) {
+            char name[64];
+            pyr_file_name((enum pyr_format)pp->format, l, j, name,
+                          sizeof name);
+            if (faccessat(r->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                snprintf(err, errlen, "--dir %s already holds %s, a name "
+                         "the pyramid writes and removes: give an empty "
+                         "directory", r->dir, name);
+                close(r->dirfd);
+                r->dirfd = -1; /* nothing of it is touched */
+                rc = -EINVAL;
+                goto fail;
+            }
+        }
     /* What a rank rebuilding the workload from its options must use. */
     if (!r->borrowed)
         ((struct pyr_params *)(void *)w->params)->run_dir = r->dir;

@@ -156,6 +156,10 @@ expect_exit 2 "--batch 6 is refused" "$PB" run "${PYR[@]}" --strategy batch --ba
 expect_exit 2 "--tasks that disagree are refused" "$PB" run "${PYR[@]}" --tasks 3
 expect_exit 2 "--depth 12 is refused" "$PB" run "${PYR[@]}" --depth 12
 expect_exit 2 "a --dir that does not exist is refused" "$PB" run "${PYR[@]}" --dir "$TMPD/none"
+mkdir -p "$TMPD/theirs" && echo mine >"$TMPD/theirs/L02_000001.tif"
+expect_exit 2 "a --dir holding a file of a name the pyramid writes is refused" \
+    "$PB" run "${PYR[@]}" --dir "$TMPD/theirs"
+eq "that file is left alone" mine "$(cat "$TMPD/theirs/L02_000001.tif")"
 
 # Charts: time against workers per strategy, the read/compute/write split,
 # the timeline by level with the waits for inputs.
