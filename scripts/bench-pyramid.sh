@@ -9,12 +9,12 @@
 # then the three I/O modes (read, mmap, io_uring) at 2 workers, the
 # improvements the reference proposed.  A benchmark, not a test: it prints
 # tables, and fails only when a run itself failed.
-#   IMAGES=64 SIDE=1024 DEPTH=16 BATCH=8 REPEAT=5 scripts/bench-pyramid.sh
+#   IMAGES=64 SIDE=1024 DEPTH=16 BATCH=8 REPEAT=9 scripts/bench-pyramid.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PB=build/parbench
 IMAGES=${IMAGES:-64} SIDE=${SIDE:-1024} DEPTH=${DEPTH:-16} BATCH=${BATCH:-8}
-REPEAT=${REPEAT:-5}
+REPEAT=${REPEAT:-9}
 out=$(mktemp -d /tmp/parbench-bench-pyramid.XXXXXX)
 fs=$(stat -f -c %T "${TMPDIR:-/tmp}")
 echo "pyramid: $IMAGES images of ${SIDE}x$SIDE at $DEPTH bits, TIFF, in ${TMPDIR:-/tmp} ($fs);" \
