@@ -17,7 +17,12 @@ const struct workload_ops *const wl_table[] = {PB_WORKLOADS(ENTRY) NULL};
 
 const char *wl_kind_text(unsigned kind)
 {
-    return kind & WL_IO ? "I/O-bound" : "CPU-bound";
+    if (kind & WL_DEPS)
+        return kind & WL_IO     ? "I/O-bound, with task dependencies"
+               : kind & WL_DISK ? "disk-bound, with task dependencies"
+                                : "CPU-bound, with task dependencies";
+    return kind & WL_IO ? "I/O-bound" : kind & WL_DISK ? "disk-bound"
+                                                       : "CPU-bound";
 }
 
 const struct workload_ops *wl_find(const char *name)

@@ -21,14 +21,20 @@
 
 /* What a workload needs of a runner; a runner declares the kinds it runs
  * (struct runner.kinds) and runs a workload only when it has every bit of
- * the workload's kind.  Room for more: a workload whose tasks depend on
- * others will need runners that say they schedule ready tasks. */
+ * the workload's kind. */
 enum wl_kind {
-    WL_CPU = 1u << 0, /* compute-bound: image, prime, spin */
-    WL_IO = 1u << 1,  /* waits on the network: url */
+    WL_CPU = 1u << 0,  /* compute-bound: image, prime, spin */
+    WL_IO = 1u << 1,   /* waits on the network: url */
+    WL_DISK = 1u << 2, /* blocking file I/O in run_task: pyramid */
+    WL_DEPS = 1u << 3, /* tasks read other tasks' outputs (ops.deps): the
+                          runner must schedule ready tasks
+                          (runners/graph.h) */
 };
-/* "CPU-bound", "I/O-bound": the kind in words, for messages and lists. */
+/* "CPU-bound", "I/O-bound", "disk-bound", with ", with task
+ * dependencies" when WL_DEPS: the kind in words. */
 const char *wl_kind_text(unsigned kind);
+/* Most inputs one task may read (workload_ops.deps). */
+#define WL_DEPS_MAX 64
 
 /* What every workload has; bench/ fills it from the common run options.
  * Everything else a workload takes is its own (workload_ops.opts, stored
@@ -53,6 +59,20 @@ struct task_result {
     int32_t http_status; /* url only, else 0 */
     double ttfb_s;     /* url only: time to first byte */
     double latency_s;  /* url only: total request time */
+    /* Disk workloads (WL_DISK) only, else 0: the task's time reading and
+     * decoding its input files, computing, encoding and writing its
+     * output files; of read_s + write_s, the time its thread was off the
+     * CPU (wall less the thread's CPU time: blocked on I/O, or
+     * preempted); the file bytes it read and wrote; what the kernel
+     * counted for its thread (/proc/thread-self/io read_bytes and
+     * write_bytes: bytes fetched from / sent towards the storage layer,
+     * not the page cache) and its block-I/O delay (delayacct, 0 unless
+     * kernel.task_delayacct is on). */
+    double read_s, compute_s, write_s, io_blocked_s, blkio_s;
+    uint64_t read_bytes, write_bytes, dev_read_bytes, dev_write_bytes;
+    int32_t level;     /* disk workloads: the group a chart colours the
+                          task by (pyramid: the first level it makes) */
+    int32_t pad_;
     char error[PB_ERR_MAX]; /* "" when status == 0 */
 };
 
@@ -133,6 +153,23 @@ struct workload_ops {
      * Writes up to n pairs, returns how many. */
     int (*describe)(const struct workload *w, const char **keys,
                     double *vals, int n);
+    /* Optional, after setup, in the process that will run: slow
+     * preparation outside the timed region, counted in setup_s (pyramid:
+     * its input files written).  0, or -errno with a one-line message in
+     * err: the run fails.  What it leaves behind, teardown removes. */
+    int (*prepare)(const struct workload *w, char *err, size_t errlen);
+    /* Optional: before every repetition (warm-up included), outside the
+     * timed region (pyramid --cache cold: inputs evicted from the page
+     * cache).  0, or -errno with err: the run fails. */
+    int (*before_rep)(const struct workload *w, char *err, size_t errlen);
+    /* Optional: the run checksum from the task digests (in task order),
+     * for a workload whose tasks differ between configurations that must
+     * agree (pyramid's strategies).  NULL: wl_fold_digests. */
+    uint64_t (*fold)(const struct workload *w, const uint64_t *digests,
+                     size_t n);
+    /* 1: a failed task fails the run (status "failed", not "partial"):
+     * its output feeds other tasks, so a run without it has no result. */
+    int all_or_nothing;
     /* Optional: bytes one worker's context (worker_init) holds, after
      * setup; NULL means it is negligible.  For the memory check made
      * before a run (with input_size and output_size). */
@@ -156,6 +193,16 @@ struct workload_ops {
      * file.  0, or -errno. */
     int (*dump)(const struct workload *w, size_t i, int output,
                 struct wl_dump *d);
+    /* With kind WL_DEPS: the tasks whose outputs task i reads, into out
+     * (at most max, which is WL_DEPS_MAX); returns how many.  Tasks
+     * without inputs return 0.  The graph must be acyclic. */
+    unsigned (*deps)(const struct workload *w, size_t i, size_t *out,
+                     unsigned max);
+    /* Optional, with WL_DEPS: a barrier stage: task i starts only after
+     * every task of a lower stage has ended (stages 0, 1, 2...; a
+     * barrier per level costs one internal node, not s x s edges).
+     * NULL: no barriers. */
+    unsigned (*stage)(const struct workload *w, size_t i);
     /* 1: charts also show execution time against workers (workers_W),
      * for workloads whose time per worker count tells the story. */
     int workers_chart;

@@ -70,6 +70,24 @@ void runner_exec_task(const struct workload *w, void *ctx,
     runner_progress(d, (unsigned)worker, SIZE_MAX);
 }
 
+void runner_exec_ready(const struct workload *w, void *ctx,
+                       const struct task_data *d, size_t i, double t0,
+                       int32_t worker, struct task_record *rec,
+                       double ready_s, size_t failed_input)
+{
+    if (!failed_input) {
+        runner_exec_task(w, ctx, d, i, t0, worker, rec);
+    } else {
+        memset(&rec->res, 0, sizeof rec->res);
+        rec->worker = worker;
+        rec->start_s = rec->end_s = pb_now() - t0;
+        rec->res.status = -1;
+        snprintf(rec->res.error, sizeof rec->res.error,
+                 "not run: its input task %zu failed", failed_input - 1);
+    }
+    rec->ready_s = ready_s;
+}
+
 void runner_static_block(size_t ntasks, unsigned n, unsigned k, size_t *lo,
                          size_t *hi)
 {

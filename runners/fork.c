@@ -53,9 +53,30 @@ static void close_fd(int *fd)
 
 /* ---- the worker side ---------------------------------------------------- */
 
+/* With dependencies: any ready task, taken from the shared scheduler. */
+static void worker_ready(struct pool *p, unsigned id, void *ctx)
+{
+    size_t i, failed;
+    double ready, waited, sum = 0;
+    while (pb_sched_shared_take(p->ssched, &i, &ready, &failed,
+                                &waited) == 0) {
+        sum += waited;
+        struct task_record rec = {0};
+        runner_exec_ready(p->w, ctx, p->d, i, p->ctl->t0, (int32_t)id, &rec,
+                          ready, failed);
+        p->recs[i] = rec;
+        pb_sched_shared_done(p->ssched, i, rec.res.status != 0, rec.end_s);
+    }
+    p->ctl->mem[id].waited_s = sum + waited;
+}
+
 static void worker_shared(struct pool *p, unsigned id, void *ctx)
 {
     const size_t nt = p->d->ntasks;
+    if (p->ssched) {
+        worker_ready(p, id, ctx);
+        return;
+    }
     size_t i, lo = 0, hi = 0;
     if (p->o->schedule == SCHED_STATIC)
         runner_static_block(nt, p->n, id, &lo, &hi);
@@ -85,6 +106,8 @@ static void worker_main(struct pool *p, unsigned id, int go_fd, int in_fd,
     uint8_t *in = NULL, *out = NULL;
     /* Everything this worker will touch in the timed region, touched now. */
     runner_prefault(p->ctl, p->ctl_bytes, 1);
+    if (p->ssched)
+        runner_prefault(p->ssched, p->ssched_bytes, 1);
     if (copy) {
         in = malloc(p->max_in ? p->max_in : 1);
         out = malloc(p->max_out ? p->max_out : 1);
@@ -290,6 +313,11 @@ static void free_pool(struct pool *p)
         munmap(p->ctl, p->ctl_bytes);
     if (p->recs && p->recs != MAP_FAILED)
         munmap(p->recs, p->recs_bytes);
+    if (p->ssched) {
+        pb_sched_shared_destroy(p->ssched);
+        munmap(p->ssched, p->ssched_bytes);
+    }
+    free(p->dsched);
     free(p->wp);
     free(p);
 }
@@ -339,6 +367,30 @@ static int open_pool(const struct workload *w, const struct task_data *d,
     for (unsigned k = 0; k < p->n; k++)
         p->wp[k].go_fd = p->wp[k].task_fd = p->wp[k].res_fd = -1;
     atomic_init(&p->ctl->next, 0);
+    if (d->graph && o->transfer == TRANSFER_COPY) {
+        void *mem = malloc(pb_sched_bytes(d->graph));
+        if (!mem) {
+            snprintf(m->error, sizeof m->error, "out of memory for the pool");
+            free_pool(p);
+            return -1;
+        }
+        p->dsched = pb_sched_init(mem, d->graph);
+    } else if (d->graph) {
+        p->ssched_bytes = pb_sched_shared_bytes(d->graph);
+        void *mem = mmap(NULL, p->ssched_bytes, PROT_READ | PROT_WRITE,
+                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        int rc = mem == MAP_FAILED ? -errno
+                                   : pb_sched_shared_init(mem, d->graph, 1);
+        if (rc != 0) {
+            if (mem != MAP_FAILED)
+                munmap(mem, p->ssched_bytes);
+            snprintf(m->error, sizeof m->error, "the shared scheduler: %s",
+                     strerror(-rc));
+            free_pool(p);
+            return -1;
+        }
+        p->ssched = mem;
+    }
     for (size_t i = 0; i < d->ntasks; i++) {
         if (d->in_len[i] > p->max_in)
             p->max_in = d->in_len[i];
@@ -373,10 +425,18 @@ static int run(void *pool, struct run_measure *m)
     const struct task_data *d = p->d;
     p->m = m;
     atomic_store(&p->ctl->next, 0);
+    /* Every worker waits for its "go": nobody holds the lock. */
+    if (p->ssched)
+        pb_sched_reset(p->ssched->s);
+    if (p->dsched)
+        pb_sched_reset(p->dsched);
+    p->copy_done = 0;
     for (unsigned k = 0; k < p->n; k++) {
         struct wproc *wp = &p->wp[k];
         p->ctl->mem[k].user_s = -1;
+        p->ctl->mem[k].waited_s = 0;
         wp->busy = 0;
+        wp->idle_since = 0;
         if (p->o->schedule == SCHED_STATIC)
             runner_static_block(d->ntasks, p->n, k, &wp->lo, &wp->hi);
         if (m->pids)
@@ -424,6 +484,8 @@ out:
          * a worker that died mid-run has only wait4's lifetime figures. */
         struct wproc *wp = &p->wp[k];
         uint64_t hwm = p->ctl->mem[k].hwm, shm = p->ctl->mem[k].shmem;
+        if (p->ssched)
+            m->input_wait_s += p->ctl->mem[k].waited_s;
         if (p->ctl->mem[k].user_s >= 0) {
             m->workers_user_s += p->ctl->mem[k].user_s;
             m->workers_sys_s += p->ctl->mem[k].sys_s;
@@ -446,7 +508,7 @@ out:
 const struct runner runner_fork = {
     .name = "fork",
     .help = "a pool of --workers pre-forked processes (--transfer shared|copy)",
-    .kinds = WL_CPU | WL_IO,
+    .kinds = WL_CPU | WL_IO | WL_DISK | WL_DEPS,
     .transfers = 1u << TRANSFER_SHARED | 1u << TRANSFER_COPY,
     .default_transfer = TRANSFER_SHARED,
     .open = open_pool,

@@ -43,8 +43,38 @@ int fork_worker_copy(struct pool *p, unsigned id, void *ctx, int in_fd,
     return -1; /* the driver went away mid-repetition */
 }
 
+/* With dependencies the driver dispatches: a ready task to a free worker.
+ * A task whose input failed is recorded as not run here and completed at
+ * once, without a worker.  A free worker with nothing ready waits (its
+ * wait for inputs is counted from then). */
+static int next_ready(struct pool *p, struct wproc *wp, size_t *i)
+{
+    int r;
+    while ((r = pb_sched_take(p->dsched, i)) == 1) {
+        size_t failed = pb_sched_failed_input(p->dsched, *i);
+        if (!failed)
+            break;
+        struct task_record *rec = &p->m->tasks[*i];
+        runner_exec_ready(p->w, NULL, p->d, *i, p->ctl->t0,
+                          (int32_t)(wp - p->wp), rec,
+                          pb_sched_ready_s(p->dsched, *i), failed);
+        pb_sched_done(p->dsched, *i, 1, rec->end_s);
+        p->copy_done++;
+    }
+    double now = pb_now();
+    if (r != 0 && wp->idle_since > 0) {
+        p->m->input_wait_s += now - wp->idle_since;
+        wp->idle_since = 0;
+    } else if (r == 0 && wp->idle_since == 0) {
+        wp->idle_since = now;
+    }
+    return r == 1;
+}
+
 static int next_task(struct pool *p, struct wproc *wp, size_t *i)
 {
+    if (p->dsched)
+        return next_ready(p, wp, i);
     if (p->o->schedule == SCHED_STATIC) {
         if (wp->lo >= wp->hi)
             return 0;
@@ -115,7 +145,7 @@ int fork_drive_copy(struct pool *p)
     if (!pf)
         return -1;
     int rc = 0;
-    while (done < nt && rc == 0) {
+    while (done + p->copy_done < nt && rc == 0) {
         for (unsigned k = 0; k < p->n && rc == 0; k++) {
             struct wproc *wp = &p->wp[k];
             if (!wp->busy && next_task(p, wp, &wp->task)) {
@@ -154,6 +184,12 @@ int fork_drive_copy(struct pool *p)
                 p->m->tasks[wp->task] = wp->rec;
                 wp->busy = 0;
                 done++;
+                if (p->dsched) {
+                    struct task_record *rec = &p->m->tasks[wp->task];
+                    rec->ready_s = pb_sched_ready_s(p->dsched, wp->task);
+                    pb_sched_done(p->dsched, wp->task, rec->res.status != 0,
+                                  rec->end_s);
+                }
             }
         }
         if (rc == 0 && r == 0) {

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "runners/graph.h"
 #include "runners/runner.h"
 
 /* Bookkeeping every process sees (MAP_SHARED). */
@@ -23,6 +24,8 @@ struct ctl {
         uint64_t shmem; /* shared memory resident in it then (RssShmem) */
         double user_s, sys_s; /* its CPU time within the timed region;
                                  user_s < 0: it never got there */
+        double waited_s; /* shared mode with dependencies: its wait for
+                            inputs (no task ready) */
     } mem[];            /* [workers], written by each worker as it ends */
 };
 
@@ -47,6 +50,8 @@ struct wproc {
     struct msg hdr;      /* copy: header of the task in flight */
     struct task_record rec; /* copy: record being received */
     size_t lo, hi;       /* copy + static schedule: remaining block */
+    double idle_since;   /* copy + dependencies: free, no task ready,
+                            since then (pb_now); 0: not waiting */
     int reaped;
     int status;          /* wait4 status */
     struct rusage ru;
@@ -66,6 +71,13 @@ struct pool {
     size_t max_in, max_out;
     size_t ctl_bytes;
     int failed;          /* a run failed: close kills instead of asking */
+    /* With dependencies: shared mode, the scheduler in memory every
+     * worker maps (they take ready tasks themselves); copy mode, the
+     * driver's own, which dispatches ready tasks. */
+    struct pb_sched_shared *ssched;
+    size_t ssched_bytes;
+    struct pb_sched *dsched;
+    size_t copy_done;    /* copy + dependencies: tasks done this run */
 };
 
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runners/graph.h"
 #include "runners/runner.h"
 
 struct pool {
@@ -34,6 +35,8 @@ struct pool {
     atomic_size_t next;     /* the shared queue: next task index */
     atomic_int init_failed;
     double t0;              /* set before gen++, read after it (mu orders) */
+    struct pb_sched_shared *sched; /* with dependencies: the ready tasks */
+    double *waited;         /* [n] each thread's wait for inputs */
     pthread_t *tids;
     struct worker *ws;
 };
@@ -47,6 +50,22 @@ struct worker {
 static void run_tasks(struct pool *p, void *ctx, unsigned id)
 {
     struct run_measure *m = p->m;
+    if (p->sched) { /* any ready task, whoever's inputs ended */
+        size_t i, failed;
+        double ready, waited;
+        p->waited[id] = 0;
+        while (pb_sched_shared_take(p->sched, &i, &ready, &failed,
+                                    &waited) == 0) {
+            p->waited[id] += waited;
+            struct task_record *rec = &m->tasks[i];
+            runner_exec_ready(p->w, ctx, p->d, i, p->t0, (int32_t)id, rec,
+                              ready, failed);
+            pb_sched_shared_done(p->sched, i, rec->res.status != 0,
+                                 rec->end_s);
+        }
+        p->waited[id] += waited;
+        return;
+    }
     if (p->o->schedule == SCHED_STATIC) {
         size_t lo, hi;
         runner_static_block(p->d->ntasks, p->o->workers, id, &lo, &hi);
@@ -104,6 +123,9 @@ static int close_pool(void *pool, struct run_measure *m)
         pthread_join(p->tids[k], NULL);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
+    if (p->sched)
+        pb_sched_shared_destroy(p->sched);
+    free(p->sched), free(p->waited);
     free(p->ws), free(p->tids), free(p);
     m->stop_s = pb_now() - t;
     return 0;
@@ -118,10 +140,20 @@ static int open_pool(const struct workload *w, const struct task_data *d,
     if (p) {
         p->ws = calloc(n, sizeof *p->ws);
         p->tids = calloc(n, sizeof *p->tids);
+        p->waited = calloc(n, sizeof *p->waited);
+        if (d->graph) {
+            p->sched = malloc(pb_sched_shared_bytes(d->graph));
+            if (p->sched && pb_sched_shared_init(p->sched, d->graph, 0) != 0)
+                free(p->sched), p->sched = NULL;
+        }
     }
-    if (!p || !p->ws || !p->tids) {
-        if (p)
+    if (!p || !p->ws || !p->tids || !p->waited || (d->graph && !p->sched)) {
+        if (p) {
+            if (p->sched)
+                pb_sched_shared_destroy(p->sched);
+            free(p->sched), free(p->waited);
             free(p->ws), free(p->tids), free(p);
+        }
         snprintf(m->error, sizeof m->error, "out of memory");
         return -1;
     }
@@ -165,6 +197,8 @@ static int run(void *pool, struct run_measure *m)
     p->m = m;
     p->finished = 0;
     atomic_store(&p->next, 0);
+    if (p->sched)
+        pb_sched_reset(p->sched->s); /* every thread waits for gen */
     p->t0 = pb_now();
     p->gen++;
     pthread_cond_broadcast(&p->cv);
@@ -172,6 +206,8 @@ static int run(void *pool, struct run_measure *m)
         pthread_cond_wait(&p->cv, &p->mu);
     m->wall_s = pb_now() - p->t0;
     pthread_mutex_unlock(&p->mu);
+    for (unsigned k = 0; p->sched && k < p->n; k++)
+        m->input_wait_s += p->waited[k];
     for (unsigned k = 0; m->pids && k < p->n; k++)
         m->pids[k] = p->ws[k].tid;
     return 0;
@@ -180,7 +216,7 @@ static int run(void *pool, struct run_measure *m)
 const struct runner runner_pthreads = {
     .name = "pthreads",
     .help = "a pool of --workers threads taking tasks from a shared queue",
-    .kinds = WL_CPU | WL_IO,
+    .kinds = WL_CPU | WL_IO | WL_DISK | WL_DEPS,
     .transfers = 1u << TRANSFER_SHARED,
     .default_transfer = TRANSFER_SHARED,
     .open = open_pool,

@@ -89,8 +89,15 @@ struct run_progress {
     struct worker_progress w[];      /* [nworkers] */
 };
 
+struct pb_graph;
+
 struct task_data {
     size_t ntasks;
+    /* The tasks' dependencies (runners/graph.h), built by bench/ before
+     * the timed region when the workload declares them (WL_DEPS); NULL:
+     * independent tasks.  A runner whose kinds include WL_DEPS runs a
+     * task only when every input has ended: runner_exec_ready. */
+    const struct pb_graph *graph;
     struct run_progress *progress; /* NULL: nobody watches */
     uint8_t *in;           /* input arena (NULL when every input is empty) */
     uint8_t *out;          /* output arena */
@@ -106,6 +113,10 @@ struct task_data {
  * region (pb_now() based, so valid across processes on one host). */
 struct task_record {
     double start_s, end_s;
+    double ready_s;       /* with dependencies: when its last input ended
+                             (0: it had none); start_s - ready_s is the
+                             time it stood ready, waiting for a worker.
+                             Without dependencies 0. */
     int32_t worker;       /* 0-based worker index (thread, process, rank-1) */
     int32_t pad_;
     char host[PB_HOST_MAX]; /* host the task ran on ("" = the driver's) */
@@ -133,6 +144,10 @@ struct run_measure {
                                  memory, bytes: peak RSS less the shared
                                  arenas (counted once, in the driver) */
     uint64_t bytes_moved;     /* bytes copied between driver and workers */
+    double input_wait_s;      /* with dependencies: time workers spent
+                                 idle because no task was ready (all
+                                 waiting for inputs), summed over
+                                 workers; 0 without */
     struct task_record *tasks; /* [ntasks], zeroed by the caller */
     int32_t *pids;   /* [workers]: each worker's process id (thread id for
                         threads), filled by run(); 0 where unknown */
@@ -239,6 +254,13 @@ const struct runner *runner_find(const char *name);
 void runner_exec_task(const struct workload *w, void *ctx,
                       const struct task_data *d, size_t i, double t0,
                       int32_t worker, struct task_record *rec);
+/* Run task i, made ready at ready_s by a scheduler (runners/graph.h):
+ * as runner_exec_task, with rec->ready_s; when failed_input is not 0 (1 +
+ * an input that failed) the task is not run and its record says so. */
+void runner_exec_ready(const struct workload *w, void *ctx,
+                       const struct task_data *d, size_t i, double t0,
+                       int32_t worker, struct task_record *rec,
+                       double ready_s, size_t failed_input);
 /* Bind the calling thread as worker k when --bind asks for it (no-op
  * otherwise); returns 0 or -errno. */
 int runner_bind_worker(const struct run_options *o, unsigned worker);

@@ -7,12 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runners/graph.h"
 #include "runners/runner.h"
 
 struct solo {
     const struct workload *w;
     const struct task_data *d;
     void *ctx;
+    struct pb_sched *sched; /* with dependencies: a topological order */
 };
 
 static int open_pool(const struct workload *w, const struct task_data *d,
@@ -27,9 +29,18 @@ static int open_pool(const struct workload *w, const struct task_data *d,
         return -1;
     }
     s->w = w, s->d = d;
+    if (d->graph) {
+        void *mem = malloc(pb_sched_bytes(d->graph));
+        if (!mem) {
+            snprintf(m->error, sizeof m->error, "out of memory");
+            free(s);
+            return -1;
+        }
+        s->sched = pb_sched_init(mem, d->graph);
+    }
     if (w->ops->worker_init && w->ops->worker_init(w, &s->ctx) != 0) {
         snprintf(m->error, sizeof m->error, "worker initialisation failed");
-        free(s);
+        free(s->sched), free(s);
         return -1;
     }
     *pool = s;
@@ -43,8 +54,21 @@ static int run(void *pool, struct run_measure *m)
     if (m->pids)
         m->pids[0] = (int32_t)getpid();
     double t0 = pb_now();
-    for (size_t i = 0; i < s->d->ntasks; i++)
-        runner_exec_task(s->w, s->ctx, s->d, i, t0, 0, &m->tasks[i]);
+    if (s->sched) {
+        /* The ready queue in order is a topological order. */
+        size_t i;
+        pb_sched_reset(s->sched);
+        while (pb_sched_take(s->sched, &i) == 1) {
+            struct task_record *rec = &m->tasks[i];
+            runner_exec_ready(s->w, s->ctx, s->d, i, t0, 0, rec,
+                              pb_sched_ready_s(s->sched, i),
+                              pb_sched_failed_input(s->sched, i));
+            pb_sched_done(s->sched, i, rec->res.status != 0, rec->end_s);
+        }
+    } else {
+        for (size_t i = 0; i < s->d->ntasks; i++)
+            runner_exec_task(s->w, s->ctx, s->d, i, t0, 0, &m->tasks[i]);
+    }
     m->wall_s = pb_now() - t0;
     return 0;
 }
@@ -55,7 +79,7 @@ static int close_pool(void *pool, struct run_measure *m)
     double t = pb_now();
     if (s->w->ops->worker_fini && s->ctx)
         s->w->ops->worker_fini(s->w, s->ctx);
-    free(s);
+    free(s->sched), free(s);
     m->stop_s = pb_now() - t;
     return 0;
 }
@@ -63,7 +87,7 @@ static int close_pool(void *pool, struct run_measure *m)
 const struct runner runner_single = {
     .name = "single",
     .help = "every task in the calling process, in order (the baseline)",
-    .kinds = WL_CPU | WL_IO,
+    .kinds = WL_CPU | WL_IO | WL_DISK | WL_DEPS,
     .transfers = 1u << TRANSFER_SHARED,
     .default_transfer = TRANSFER_SHARED,
     .max_workers = 1,

@@ -65,6 +65,9 @@ int cmd_list(int argc, char **argv)
                          tr[0] ? "|" : "", transfer_name((enum transfer)t));
         printf("            transfer: %s (default %s)\n", tr,
                transfer_name(r->default_transfer));
+        printf("            task dependencies: %s\n",
+               r->kinds & WL_DEPS ? "yes (runs a task when its inputs "
+                                    "have ended)" : "no");
         char names[512];
         plug_option_names(r->opts, r->nopts, names, sizeof names);
         if (names[0])

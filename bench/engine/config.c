@@ -147,6 +147,17 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
                  (unsigned long long)c->workers);
         return -EINVAL;
     }
+    if ((wo->kind & WL_DEPS) && !(r->kinds & WL_DEPS)) {
+        char who[128] = "";
+        for (size_t i = 0; runner_table[i]; i++)
+            if (runner_table[i]->kinds & WL_DEPS)
+                snprintf(who + strlen(who), sizeof who - strlen(who), "%s%s",
+                         who[0] ? ", " : "", runner_table[i]->name);
+        snprintf(err, errlen, "runner '%s' does not support task "
+                 "dependencies, which the %s workload has (runners that "
+                 "do: %s)", r->name, wo->name, who);
+        return -EINVAL;
+    }
     if (wo->kind & ~r->kinds) {
         snprintf(err, errlen, "runner '%s' cannot run the %s workload (it "
                  "is %s)", r->name, wo->name, wl_kind_text(wo->kind));
@@ -172,6 +183,12 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
             return -EINVAL;
         }
         s = (enum schedule)k;
+        if (s == SCHED_STATIC && (wo->kind & WL_DEPS)) {
+            snprintf(err, errlen, "--schedule static: the %s workload's "
+                     "tasks depend on others, so ready tasks are taken "
+                     "as they become ready (dynamic)", wo->name);
+            return -EINVAL;
+        }
     }
     enum pool_mode pm = POOL_PER_REP;
     if (c->pool) {

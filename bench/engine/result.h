@@ -39,6 +39,18 @@ struct rep_result {
     double wall_s, user_s, sys_s, cpu_utilization, spawn_s, stop_s;
     uint64_t rss_driver, rss_worker_max, rss_total; /* peak RSS, bytes */
     uint64_t bytes_moved, checksum;
+    double critical_path_s; /* with dependencies: the longest chain of
+                               task run times; NAN: none */
+    double input_wait_s;    /* with dependencies: workers' idle time
+                               waiting for inputs, summed; NAN: none */
+    /* Disk workloads: the tasks' figures summed (task_result), and the
+     * machine's I/O pressure over the repetition. */
+    struct rep_io {
+        double read_s, compute_s, write_s, io_blocked_s;
+        double blkio_s;            /* NAN: delay accounting off */
+        double psi_some_s, psi_full_s; /* NAN: no /proc/pressure/io */
+        uint64_t read_bytes, write_bytes, dev_read_bytes, dev_write_bytes;
+    } io;
     char handout[32]; /* how tasks reached the workers (mpi), "" */
     char rss_source[32]; /* exec: how the workers' memory was measured
                             ("cgroup v1", "sum of per-process peaks"), "" */
@@ -49,7 +61,10 @@ struct rep_result {
 /* One task of one measured repetition: the task record less what the
  * report does not show, its strings kept once in the result's text. */
 struct task_out {
-    double start_s, end_s, ttfb_s, latency_s;
+    double start_s, end_s, ready_s, ttfb_s, latency_s;
+    double read_s, compute_s, write_s, io_blocked_s; /* disk workloads */
+    uint64_t read_bytes, write_bytes, dev_read_bytes, dev_write_bytes;
+    int32_t level, pad2_;
     uint64_t bytes;
     int32_t worker, http_status;
     int32_t failed;  /* 1: the task failed (error says why) */

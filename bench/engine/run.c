@@ -28,6 +28,7 @@
 #include "bench/engine/measure.h"
 #include "bench/engine/plugin.h"
 #include "bench/engine/run.h"
+#include "runners/graph.h"
 
 static void *map_arena(size_t bytes)
 {
@@ -48,6 +49,13 @@ int run_setup(struct run_state *s, struct run_plan *p, char *err,
             return rc;
     }
     s->setup_done = 1;
+    /* The dependency graph: small (edges, not data), checked here so a
+     * workload's bad graph is refused before anything runs. */
+    if (p->w.ops->kind & WL_DEPS) {
+        int rc = pb_graph_build(&p->w, p->w.p.tasks, &s->graph, err, errlen);
+        if (rc)
+            return rc;
+    }
     s->setup_s = pb_now() - t;
     return 0;
 }
@@ -74,7 +82,7 @@ static int prepare_data(struct run_state *s)
     }
     s->d = (struct task_data){.ntasks = n, .in_off = in_off, .in_len = in_len,
                               .out_off = out_off, .out_len = out_len,
-                              .progress = s->progress};
+                              .progress = s->progress, .graph = s->graph};
     double t = pb_now();
     s->d.in = s->in_bytes ? map_arena(s->in_bytes) : NULL;
     s->d.out = map_arena(s->out_bytes);
@@ -87,6 +95,13 @@ static int prepare_data(struct run_state *s)
     if (s->in_bytes && w->ops->make_input)
         for (size_t i = 0; i < n; i++)
             w->ops->make_input(w, i, s->d.in + in_off[i]);
+    if (w->ops->prepare) {
+        char why[200];
+        if (w->ops->prepare(w, why, sizeof why) != 0) {
+            snprintf(s->error, sizeof s->error, "setup: %s", why);
+            return -1;
+        }
+    }
     s->setup_s += pb_now() - t;
     return 0;
 }
@@ -98,6 +113,8 @@ void run_cleanup(struct run_state *s)
     if (s->d.out)
         munmap(s->d.out, s->out_bytes ? s->out_bytes : 1);
     free((void *)s->d.in_off);
+    pb_graph_free(s->graph);
+    s->graph = NULL;
     if (s->setup_done && s->plan->w.ops->teardown)
         s->plan->w.ops->teardown(&s->plan->w);
     memset(&s->d, 0, sizeof s->d);
@@ -124,6 +141,19 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
     struct run_measure m = {.tasks = recs, .pids = pids, .agreement = NAN};
     memset(recs, 0, s->d.ntasks * sizeof *recs);
     memset(pids, 0, p->ro.workers * sizeof *pids);
+    memset(r, 0, sizeof *r);
+    memset(f, 0, sizeof *f);
+    r->agreement = NAN;
+    if (p->w.ops->before_rep) {
+        char why[200];
+        if (p->w.ops->before_rep(&p->w, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s", why);
+            return -1;
+        }
+    }
+    int disk = (p->w.ops->kind & WL_DISK) != 0;
+    double psi0[2] = {0, 0}, psi1[2] = {0, 0};
+    int psi = disk && pressure_io(&psi0[0], &psi0[1]) == 0;
     struct driver_usage before, after;
     driver_usage_begin(&before);
     if (pool)
@@ -131,10 +161,8 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
     int rc = pool ? p->runner->run(pool, &m)
                   : runner_run_once(p->runner, &p->w, &s->d, &p->ro, &m);
     driver_usage_end(&before, &after);
+    psi = psi && pressure_io(&psi1[0], &psi1[1]) == 0;
 
-    memset(r, 0, sizeof *r);
-    memset(f, 0, sizeof *f);
-    r->agreement = NAN;
     r->wall_s = m.wall_s;
     r->spawn_s = m.spawn_s;
     r->stop_s = m.stop_s;
@@ -157,6 +185,17 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
         r->rss_total = after.rss_peak + m.rss_workers_sum;
     }
     r->bytes_moved = m.bytes_moved;
+    r->input_wait_s = s->graph ? m.input_wait_s : NAN;
+    r->critical_path_s = NAN;
+    if (s->graph && rc == 0) {
+        double *run_s = malloc(s->d.ntasks * sizeof *run_s + 1);
+        if (run_s) {
+            for (size_t i = 0; i < s->d.ntasks; i++)
+                run_s[i] = recs[i].end_s - recs[i].start_s;
+            r->critical_path_s = pb_graph_critical_path(s->graph, run_s);
+            free(run_s);
+        }
+    }
     snprintf(r->handout, sizeof r->handout, "%s", m.handout);
     snprintf(r->rss_source, sizeof r->rss_source, "%s", m.rss_source);
     r->agreement = m.agreement;
@@ -173,7 +212,24 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
         if (recs[i].res.status != 0)
             f->failed_tasks++;
     }
-    r->checksum = wl_fold_digests(digests, s->d.ntasks);
+    r->checksum = p->w.ops->fold ? p->w.ops->fold(&p->w, digests, s->d.ntasks)
+                                 : wl_fold_digests(digests, s->d.ntasks);
+    if (disk) {
+        struct rep_io *io = &r->io;
+        for (size_t i = 0; i < s->d.ntasks; i++) {
+            const struct task_result *x = &recs[i].res;
+            io->read_s += x->read_s, io->compute_s += x->compute_s;
+            io->write_s += x->write_s, io->io_blocked_s += x->io_blocked_s;
+            io->blkio_s += x->blkio_s;
+            io->read_bytes += x->read_bytes, io->write_bytes += x->write_bytes;
+            io->dev_read_bytes += x->dev_read_bytes;
+            io->dev_write_bytes += x->dev_write_bytes;
+        }
+        if (!delayacct_on())
+            io->blkio_s = NAN;
+        io->psi_some_s = psi ? psi1[0] - psi0[0] : NAN;
+        io->psi_full_s = psi ? psi1[1] - psi0[1] : NAN;
+    }
     if (rc != 0)
         snprintf(err, errlen, "%s", m.error[0] ? m.error : "runner failed");
     return rc;
@@ -189,7 +245,15 @@ static int keep_tasks(struct run_result *res, size_t k,
     for (size_t i = 0; i < res->ntasks; i++) {
         const struct task_record *x = &recs[i];
         t[i] = (struct task_out){
-            .start_s = x->start_s, .end_s = x->end_s, .ttfb_s = x->res.ttfb_s,
+            .start_s = x->start_s, .end_s = x->end_s, .ready_s = x->ready_s,
+            .ttfb_s = x->res.ttfb_s,
+            .read_s = x->res.read_s, .compute_s = x->res.compute_s,
+            .write_s = x->res.write_s, .io_blocked_s = x->res.io_blocked_s,
+            .read_bytes = x->res.read_bytes,
+            .write_bytes = x->res.write_bytes,
+            .dev_read_bytes = x->res.dev_read_bytes,
+            .dev_write_bytes = x->res.dev_write_bytes,
+            .level = x->res.level,
             .latency_s = x->res.latency_s, .bytes = x->res.bytes,
             .worker = x->worker, .http_status = x->res.http_status,
             .failed = x->res.status != 0,
@@ -314,6 +378,31 @@ void run_execute(struct run_state *s, struct run_result *res)
         if (rc != 0) {
             st = f.timed_out ? RUN_TIMEOUT : RUN_FAILED;
             res->died_signal = f.died_signal;
+            res->last_rep_failed = measured;
+            snprintf(res->last_rep_error, sizeof res->last_rep_error, "%s",
+                     err);
+            break;
+        }
+        if (f.failed_tasks && p->w.ops->all_or_nothing) {
+            /* Its outputs feed others: no result without every task.
+             * The cause is the first task that failed on its own, not
+             * one left unrun because of it. */
+            size_t first = 0, cause = n;
+            for (size_t i = 0; i < n; i++)
+                if (recs[i].res.status != 0) {
+                    if (first == 0 && cause == n)
+                        first = i;
+                    if (strncmp(recs[i].res.error, "not run", 7) != 0) {
+                        cause = i;
+                        break;
+                    }
+                }
+            if (cause == n)
+                cause = first;
+            snprintf(err, sizeof err, "%zu of %zu tasks failed; first: "
+                     "task %zu: %s", f.failed_tasks, n, cause,
+                     recs[cause].res.error);
+            st = RUN_FAILED;
             res->last_rep_failed = measured;
             snprintf(res->last_rep_error, sizeof res->last_rep_error, "%s",
                      err);

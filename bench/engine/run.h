@@ -18,6 +18,7 @@ struct run_state {
     int setup_done;             /* workload setup() succeeded */
     char error[256];            /* preparation failure ("" if none) */
     struct run_progress *progress; /* watched by the supervisor, or NULL */
+    struct pb_graph *graph;     /* the tasks' dependencies, or NULL */
 };
 
 /* --task-timeout until the first repetition has shown how long tasks take

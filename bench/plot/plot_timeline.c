@@ -2,7 +2,12 @@
  * repetition with the median wall time, one row per worker labelled with
  * the share of the timed region it was busy, one bar per task from its
  * start to its end, and the end of the timed region; gaps are idle time,
- * rows ending early are imbalance.  Data for plots/timeline.gp. */
+ * rows ending early are imbalance.  A run with task dependencies also
+ * shows, on each worker's row, where it stood free while the task it ran
+ * next was not ready yet (its inputs had not ended: from its previous
+ * task's end, or the start, to that task's ready_s), apart from the
+ * bars of running; tasks that carry a "level" are coloured by it.  Data
+ * for plots/timeline.gp. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,6 +35,54 @@ const cJSON *plot_timeline_run(const struct plot *p, const char *wl)
             best = run, bw = w, bt = t;
     }
     return best;
+}
+
+struct twork {
+    double start, end, ready;
+    int worker;
+};
+
+static int by_worker_start(const void *a, const void *b)
+{
+    const struct twork *x = a, *y = b;
+    if (x->worker != y->worker)
+        return x->worker < y->worker ? -1 : 1;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Block 3: for each worker, each stretch it was free while the task it
+ * ran next was not ready (from its previous task's end, or 0, to that
+ * task's ready_s).  How many rows, or -1 when out of memory. */
+static int timeline_waits(FILE *f, const cJSON *tasks, int nw, double scale)
+{
+    int n = tasks ? cJSON_GetArraySize(tasks) : 0, k = 0, rows = 0;
+    struct twork *tw = calloc(n ? (size_t)n : 1, sizeof *tw);
+    if (!tw)
+        return -1;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tasks) {
+        double a = rl_num(t, "start_s"), b = rl_num(t, "end_s");
+        int w = (int)rl_num(t, "worker");
+        if (!(b >= a) || w < 0 || w >= nw)
+            continue;
+        tw[k++] = (struct twork){a, b, rl_num(t, "ready_s"), w};
+    }
+    qsort(tw, (size_t)k, sizeof *tw, by_worker_start);
+    fputs("\n\n", f);
+    for (int i = 0; i < k; i++) {
+        double free_at = i > 0 && tw[i - 1].worker == tw[i].worker
+                             ? tw[i - 1].end : 0;
+        double until = tw[i].ready < tw[i].start ? tw[i].ready : tw[i].start;
+        if (until > free_at) {
+            fprintf(f, "%.6g %.6g %d\n", free_at * scale, until * scale,
+                    tw[i].worker);
+            rows++;
+        }
+    }
+    if (!rows) /* gnuplot wants a block to exist */
+        fputs("NaN NaN NaN\n", f);
+    free(tw);
+    return rows;
 }
 
 /* Gantt chart of the repetition with the median wall time. */
@@ -65,24 +118,37 @@ int plot_timeline(struct plot *p, const cJSON *run, char *err,
         free(busy);
         return busy ? -EIO : -ENOMEM;
     }
-    fprintf(f, "# block 0: task start end worker; block 1: worker labels; "
-               "block 2: end of the timed region\n");
+    fprintf(f, "# block 0: task start end worker colour (level or id); "
+               "block 1: worker labels; block 2: end of the timed region; "
+               "block 3: waiting for inputs: start end worker\n");
     const cJSON *t;
+    int deps = 0, levels = 0;
+    double maxc = 0;
     cJSON_ArrayForEach(t, tasks) {
         double a = rl_num(t, "start_s"), b = rl_num(t, "end_s");
         int w = (int)rl_num(t, "worker");
         if (!(b >= a) || w < 0 || w >= nw)
             continue;
         busy[w] += b - a;
-        fprintf(f, "%g %.6g %.6g %d\n", rl_num(t, "id"), a * scale, b * scale, w);
+        deps |= cJSON_IsNumber(cJSON_GetObjectItem(t, "ready_s"));
+        const cJSON *lv = cJSON_GetObjectItem(t, "level");
+        levels |= cJSON_IsNumber(lv);
+        double c = cJSON_IsNumber(lv) ? lv->valuedouble : rl_num(t, "id");
+        if (c > maxc)
+            maxc = c;
+        fprintf(f, "%g %.6g %.6g %d %g\n", rl_num(t, "id"), a * scale,
+                b * scale, w, c);
     }
     fputs("\n\n", f);
     for (int w = 0; w < nw; w++)
         fprintf(f, "%d \"worker %d: %.0f%% busy\"\n", w, w,
                 wall > 0 ? 100 * busy[w] / wall : 0);
     fprintf(f, "\n\n%.6g -0.5\n%.6g %.1f\n", wall * scale, wall * scale, nw - 0.5);
+    int waits = timeline_waits(f, deps ? tasks : NULL, nw, scale);
     fclose(f);
     free(busy);
+    if (waits < 0)
+        return -ENOMEM;
     char what[512], lab[256];
     plot_series_label(run, "", "", 1, lab, sizeof lab);
     snprintf(what, sizeof what, "%s, repetition %d of %zu (median wall time)",
@@ -93,6 +159,9 @@ int plot_timeline(struct plot *p, const cJSON *run, char *err,
     plotvars_num(&v, "nworkers", nw);
     plotvars_num(&v, "ntasks", nt);
     plotvars_str(&v, "unit", scale > 1 ? "ms" : "s");
+    plotvars_num(&v, "waits", waits);
+    plotvars_num(&v, "maxcolour", maxc);
+    plotvars_str(&v, "colourby", levels ? "level" : "task id (order handed out)");
     /* 20 px a worker beyond 16, up to 4000 px: past that (about 200
      * workers) rows are too thin to label one by one, so the y axis gets
      * ordinary tics instead of a label per worker; the chart still
