@@ -448,6 +448,7 @@ static int run(void *pool, struct run_measure *m)
     j->reps_done++;
     m->wall_s = j->wall;
     m->bytes_moved = j->moved;
+    m->input_wait_s = j->input_wait;
     for (unsigned k = 0; k < j->nranks; k++) {
         m->workers_user_s += j->use[k].user_s;
         m->workers_sys_s += j->use[k].sys_s;
@@ -493,7 +494,7 @@ const struct runner runner_mpi = {
     .name = "mpi",
     .help = "a head and --workers ranks started by MPICH's mpiexec, on this "
             "host or --hosts/--hostfile (--transfer local|copy)",
-    .kinds = WL_CPU | WL_IO,
+    .kinds = WL_CPU | WL_IO | WL_DEPS,
     .transfers = 1u << TRANSFER_LOCAL | 1u << TRANSFER_COPY,
     .default_transfer = TRANSFER_LOCAL,
     .unavailable = unavailable,

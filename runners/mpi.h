@@ -24,7 +24,10 @@
  *                                       (head-messages, static-blocks,
  *                                       node-counter: mpi_rank.h)
  *      PBMPI R                          all ranks ready: timed region starts
- *      PBMPI D <wall_s> <bytes_moved>   timed region over
+ *      PBMPI D <wall_s> <bytes_moved> <input_wait_s>
+ *                                       timed region over (input_wait_s:
+ *                                       with task dependencies, the free
+ *                                       workers' wait for a ready task)
  *      PBMPI T <task> <hex task_record> one per task
  *      PBMPI U <rank> <hex mpi_usage>   one per rank, head included
  *      PBMPI E                          end of a repetition: everything

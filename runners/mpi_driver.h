@@ -41,6 +41,7 @@ struct job {
     unsigned nuse;
     double wall;              /* the D line */
     unsigned long long moved;
+    double input_wait;        /* the D line: workers' wait for inputs */
     int have_d;
     /* [nranks] from the P lines: the MPI process, its watcher, its host */
     struct { int pid, watcher; char host[PB_HOST_MAX]; } *rank;

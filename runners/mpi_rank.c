@@ -88,6 +88,16 @@ static int prepare(struct rank *r)
         return fail(r, "workload setup: %s", err);
     r->setup_done = 1;
     r->nt = r->w.p.tasks;
+    /* The head schedules dependent tasks: the graph from the workload's
+     * deps/stage ops, as the driver built it (runners/graph.h). */
+    if (r->rank == 0 && (r->w.ops->kind & WL_DEPS)) {
+        if (pb_graph_build(&r->w, r->nt, &r->graph, err, sizeof err) != 0)
+            return fail(r, "task graph: %s", err);
+        void *mem = r->graph ? malloc(pb_sched_bytes(r->graph)) : NULL;
+        if (r->graph && !mem)
+            return fail(r, "out of memory for the task graph");
+        r->sched = mem ? pb_sched_init(mem, r->graph) : NULL;
+    }
     size_t *v = calloc(4 * (r->nt ? r->nt : 1), sizeof *v);
     if (!v)
         return fail(r, "out of memory for the task plan");
@@ -307,7 +317,8 @@ static const char *const handout_names[] = {"head-messages", "static-blocks",
 static int32_t choose_handout(const struct rank *r,
                               const struct rank_info *infos)
 {
-    if (r->job.transfer != TRANSFER_LOCAL)
+    /* Dependencies: only the head knows what is ready. */
+    if (r->job.transfer != TRANSFER_LOCAL || r->graph)
         return HANDOUT_MESSAGES;
     if (r->job.schedule == SCHED_STATIC)
         return HANDOUT_BLOCKS;
@@ -445,7 +456,14 @@ int mpi_rank_main(int argc, char **argv)
         h.inflight = calloc((size_t)r->size, sizeof *h.inflight);
         h.blo = calloc((size_t)r->size, sizeof *h.blo);
         h.bhi = calloc((size_t)r->size, sizeof *h.bhi);
-        if (!h.recs || !h.inflight || !h.blo || !h.bhi || !use) {
+        h.busy = calloc((size_t)r->size, 2);
+        h.stopped = h.busy ? h.busy + r->size : NULL;
+        h.idle_since = calloc((size_t)r->size, sizeof *h.idle_since);
+        h.hosts = calloc((size_t)r->size, sizeof *h.hosts);
+        for (int k = 0; h.hosts && k < r->size; k++)
+            memcpy(h.hosts[k], infos[k].host, sizeof h.hosts[k]);
+        if (!h.recs || !h.inflight || !h.blo || !h.bhi || !use || !h.busy ||
+            !h.idle_since || !h.hosts) {
             mpi_put_line(out, "F", "mpi rank 0: out of memory");
             fflush(out);
             MPI_Abort(COMM, 3);
@@ -492,8 +510,9 @@ int mpi_rank_main(int argc, char **argv)
         double wall = 0;
         if (r->rank == 0) {
             h.next = 0;
-            wall = r->handout == HANDOUT_MESSAGES ? mpi_head_loop(&h)
-                                                  : mpi_head_collect(&h);
+            wall = r->graph ? mpi_head_graph(&h)
+                   : r->handout == HANDOUT_MESSAGES ? mpi_head_loop(&h)
+                                                    : mpi_head_collect(&h);
         } else if (r->handout == HANDOUT_MESSAGES) {
             mpi_worker_loop(r);
         } else {
