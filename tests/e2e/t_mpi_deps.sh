@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Task dependencies on the mpi runner (issue 14), through the real binary
+# and real ranks: a copy of the tree built with the test workload
+# tests/e2e/plugin/dag.c (a reduction tree whose tasks pass values through
+# files in one directory) runs on mpi with 1 and 2 workers, both transfer
+# modes, with and without a barrier per depth, and gives single's
+# checksum; from the task records, no task starts (or becomes ready)
+# before its inputs ended and barriers hold; a failed task's dependents
+# are recorded as not run and never reach a worker (their files are never
+# written); the head reports input_wait_s and critical_path_s; a
+# persistent pool resets the scheduler between repetitions.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v mpiexec >/dev/null; then
+    skip "mpi runner with dependencies" "mpiexec is not installed"
+    exit 0
+fi
+if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    skip "dag plug-in build" "not a git checkout: the tracked files cannot be listed"
+    exit 0
+fi
+src="$TMPD/src"
+mkdir -p "$src"
+git ls-files -z | xargs -0 cp --parents -t "$src"
+git ls-files -z --others --exclude-standard | xargs -0 -r cp --parents -t "$src"
+if ! make -C "$src" --no-print-directory -j2 EXTRA_WORKLOADS=tests/e2e/plugin/dag.c \
+        build/parbench >"$TMPD/build.log" 2>&1; then
+    _record FAIL "build with the dag workload" "$(tail -5 "$TMPD/build.log")"
+    exit 0
+fi
+pb="$src/build/parbench"
+if "$pb" list | grep -qE '^  mpi .*unavailable'; then
+    skip "mpi runner with dependencies" "the mpi runner is unavailable in this build"
+    exit 0
+fi
+ok "list: mpi supports task dependencies" sh -c \
+   "'$pb' list | sed -n '/^  mpi /,/^  [a-z]/p' | grep -q 'task dependencies: yes'"
+
+N=21
+common=(run --workload dag --tasks "$N" --dag-work 2ms --quiet --repeat 1 --warmup 0)
+fresh() { rm -rf "$TMPD/d"; mkdir "$TMPD/d"; }
+
+fresh
+"$pb" "${common[@]}" --runner single --output "$TMPD/single.json" --dag-dir "$TMPD/d"
+ref=$(jq_py "$TMPD/single.json" 'r["runs"][0]["result"]["checksum"]')
+
+# From the records: inputs (the dag's tree, reversed heap) ended before
+# the task became ready and started; with stages, every deeper task ended
+# before a shallower one started.
+records='(lambda run, rep, staged: run["status"] == "ok" and all(
+    t["ready_s"] <= t["start_s"] <= t["end_s"] and
+    all(rep["tasks"][N - 1 - c]["end_s"] <= t["ready_s"]
+        for c in (2 * (N - 1 - t["id"]) + 1, 2 * (N - 1 - t["id"]) + 2) if c < N) and
+    (not staged or all(u["end_s"] <= t["start_s"] for u in rep["tasks"]
+                       if depth(N - 1 - u["id"]) > depth(N - 1 - t["id"])))
+    for t in rep["tasks"]) and rep["handout"] == "head-messages" and
+    rep["input_wait_s"] >= 0 and rep["critical_path_s"] > 0)'
+depth='(lambda f: (lambda j: f(f, j)))(lambda f, j: 0 if j == 0 else 1 + f(f, (j - 1) // 2))'
+for n in 1 2; do
+    for tr in local copy; do
+        for staged in 0 1; do
+            name="mpi x$n $tr"; extra=(); bar=""
+            [ "$staged" = 1 ] && name+=" staged" && extra=(--dag-staged) && bar=", barriers hold"
+            fresh
+            out="$TMPD/mpi-$n-$tr-$staged.json"
+            if ! "$pb" "${common[@]}" --runner mpi --workers "$n" --transfer "$tr" \
+                    --dag-dir "$TMPD/d" "${extra[@]}" --output "$out" 2>"$TMPD/err"; then
+                _record FAIL "$name: runs" "$(tail -c 400 "$TMPD/err")"
+                continue
+            fi
+            eq "$name: checksum as single" "$ref" "$(jq_py "$out" 'r["runs"][0]["result"]["checksum"]')"
+            eq "$name: inputs end before a task is ready, ready before it starts$bar" True \
+               "$(jq_py "$out" "(lambda N, depth: $records(r['runs'][0], r['runs'][0]['repetitions'][0], $staged))($N, $depth)")"
+        done
+    done
+done
+
+# A failed task: its dependents up to the root are recorded as not run,
+# naming the failed input, and none reached a worker (no file written).
+for tr in local copy; do
+    fresh
+    out="$TMPD/fail-$tr.json"
+    "$pb" "${common[@]}" --runner mpi --workers 2 --transfer "$tr" --dag-dir "$TMPD/d" \
+        --dag-fail 3 --output "$out" 2>/dev/null
+    # task 3 (reversed j = 17) feeds j = 8, 3, 1, 0: tasks 12, 17, 19, 20
+    eq "failing task ($tr): its dependents not run, the rest ran" True "$(jq_py "$out" '(lambda t: "error" in t[3] and all("not run: its input task" in t[i].get("error", "") for i in (12, 17, 19, 20)) and not any("error" in t[i] for i in range(21) if i not in (3, 12, 17, 19, 20)))(r["runs"][0]["repetitions"][0]["tasks"])')"
+    eq "failing task ($tr): its dependents never reached a worker" "" \
+       "$(cd "$TMPD/d" && ls t3 t12 t17 t19 t20 2>/dev/null)"
+    eq "failing task ($tr): the others' files are there" 16 "$(ls "$TMPD/d" | wc -l)"
+done
+
+# One persistent pool, warm-up and two repetitions: the head's scheduler is
+# reset for each (every one complete, in order).
+fresh
+ok "persistent pool, 3 repetitions" "$pb" run --workload dag --tasks "$N" --dag-work 1ms --quiet \
+   --repeat 2 --warmup 1 --pool persistent --runner mpi --workers 2 --dag-dir "$TMPD/d" \
+   --dag-staged --output "$TMPD/pers.json"
+eq "persistent pool: checksum as single, every repetition in order" True \
+   "$(jq_py "$TMPD/pers.json" "(lambda N, depth: r['runs'][0]['result']['checksum'] == '$ref' and all($records(r['runs'][0], rep, 1) for rep in r['runs'][0]['repetitions']))($N, $depth)")"
+
+expect_exit 2 "--schedule static refused for dependent tasks" "$pb" run --workload dag \
+    --dag-dir "$TMPD/d" --runner mpi --schedule static --output "$TMPD/x.json"
