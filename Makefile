@@ -18,7 +18,7 @@ CC       ?= cc
 SANITIZE ?=
 comma    := ,
 WERROR   ?=
-PKGS     := hwloc libcjson libcurl libmicrohttpd
+PKGS     := hwloc libcjson libcurl libmicrohttpd libtiff-4 liburing
 # The build only asks pkg-config (scripts/check-build-deps.sh prints the
 # apt-get line when something is missing); `make deps` installs, and
 # `make test` / `make bench` call it first.  The flags are looked up when

@@ -20,6 +20,7 @@
     X(prime)            \
     X(url)              \
     X(spin)             \
+    X(pyramid)          \
     PB_EXTRA_WORKLOADS(X)
 
 #endif

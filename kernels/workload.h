@@ -59,6 +59,20 @@ struct task_result {
     int32_t http_status; /* url only, else 0 */
     double ttfb_s;     /* url only: time to first byte */
     double latency_s;  /* url only: total request time */
+    /* Disk workloads (WL_DISK) only, else 0: the task's time reading and
+     * decoding its input files, computing, encoding and writing its
+     * output files; of read_s + write_s, the time its thread was off the
+     * CPU (wall less the thread's CPU time: blocked on I/O, or
+     * preempted); the file bytes it read and wrote; what the kernel
+     * counted for its thread (/proc/thread-self/io read_bytes and
+     * write_bytes: bytes fetched from / sent towards the storage layer,
+     * not the page cache) and its block-I/O delay (delayacct, 0 unless
+     * kernel.task_delayacct is on). */
+    double read_s, compute_s, write_s, io_blocked_s, blkio_s;
+    uint64_t read_bytes, write_bytes, dev_read_bytes, dev_write_bytes;
+    int32_t level;     /* disk workloads: the group a chart colours the
+                          task by (pyramid: the first level it makes) */
+    int32_t pad_;
     char error[PB_ERR_MAX]; /* "" when status == 0 */
 };
 
@@ -139,6 +153,23 @@ struct workload_ops {
      * Writes up to n pairs, returns how many. */
     int (*describe)(const struct workload *w, const char **keys,
                     double *vals, int n);
+    /* Optional, after setup, in the process that will run: slow
+     * preparation outside the timed region, counted in setup_s (pyramid:
+     * its input files written).  0, or -errno with a one-line message in
+     * err: the run fails.  What it leaves behind, teardown removes. */
+    int (*prepare)(const struct workload *w, char *err, size_t errlen);
+    /* Optional: before every repetition (warm-up included), outside the
+     * timed region (pyramid --cache cold: inputs evicted from the page
+     * cache).  0, or -errno with err: the run fails. */
+    int (*before_rep)(const struct workload *w, char *err, size_t errlen);
+    /* Optional: the run checksum from the task digests (in task order),
+     * for a workload whose tasks differ between configurations that must
+     * agree (pyramid's strategies).  NULL: wl_fold_digests. */
+    uint64_t (*fold)(const struct workload *w, const uint64_t *digests,
+                     size_t n);
+    /* 1: a failed task fails the run (status "failed", not "partial"):
+     * its output feeds other tasks, so a run without it has no result. */
+    int all_or_nothing;
     /* Optional: bytes one worker's context (worker_init) holds, after
      * setup; NULL means it is negligible.  For the memory check made
      * before a run (with input_size and output_size). */

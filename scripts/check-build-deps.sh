@@ -14,7 +14,7 @@ fi
 # pkg-config name -> Debian package
 missing="" debs=""
 for pair in hwloc:libhwloc-dev libcjson:libcjson-dev libcurl:libcurl4-openssl-dev \
-            libmicrohttpd:libmicrohttpd-dev; do
+            libmicrohttpd:libmicrohttpd-dev libtiff-4:libtiff-dev liburing:liburing-dev; do
     pc=${pair%%:*} deb=${pair#*:}
     pkg-config --exists "$pc" || { missing="$missing $pc"; debs="$debs $deb"; }
 done

@@ -15,7 +15,7 @@
 set -eu
 
 pkgs="build-essential pkg-config libhwloc-dev hwloc libcjson-dev check libsubunit-dev
-      libcurl4-openssl-dev libmicrohttpd-dev mpich libmpich-dev gnuplot-nox
+      libcurl4-openssl-dev libmicrohttpd-dev libtiff-dev liburing-dev mpich libmpich-dev gnuplot-nox
       python3 procps"
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs iproute2 docker-compose openssh-server openssh-client

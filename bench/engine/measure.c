@@ -9,6 +9,8 @@
  * the lifetime peak and say so (rss_reset = 0).  The reset, the CPU time
  * and the /proc reading are runners/common.c's, which the runners use for
  * their own workers too. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -38,4 +40,38 @@ void driver_usage_end(const struct driver_usage *s, struct driver_usage *out)
         getrusage(RUSAGE_SELF, &ru);
         out->rss_peak = (uint64_t)ru.ru_maxrss * 1024u;
     }
+}
+
+/* /proc/pressure/io: "some avg10=.. avg60=.. avg300=.. total=US" and the
+ * same for "full", cumulative microseconds since boot. */
+int pressure_io(double *some_s, double *full_s)
+{
+    FILE *f = fopen("/proc/pressure/io", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int got = 0;
+    *some_s = *full_s = 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *t = strstr(line, "total=");
+        if (!t)
+            continue;
+        double v = strtod(t + 6, NULL) * 1e-6;
+        if (strncmp(line, "some", 4) == 0)
+            *some_s = v, got |= 1;
+        else if (strncmp(line, "full", 4) == 0)
+            *full_s = v, got |= 2;
+    }
+    fclose(f);
+    return got & 1 ? 0 : -1;
+}
+
+int delayacct_on(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/task_delayacct", "r");
+    if (!f)
+        return 0;
+    int on = fgetc(f) == '1';
+    fclose(f);
+    return on;
 }

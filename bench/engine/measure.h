@@ -16,4 +16,10 @@ void driver_usage_begin(struct driver_usage *start);
 /* End it: out gets the CPU spent since begin and the peak RSS. */
 void driver_usage_end(const struct driver_usage *start,
                       struct driver_usage *out);
+/* The machine's I/O pressure so far (/proc/pressure/io, PSI): seconds
+ * some task / every task was stalled on I/O.  0, or -1 without PSI. */
+int pressure_io(double *some_s, double *full_s);
+/* 1 when the kernel keeps per-task delay accounting (block I/O delay in
+ * /proc/<pid>/stat field 42): kernel.task_delayacct = 1. */
+int delayacct_on(void);
 #endif

@@ -43,6 +43,14 @@ struct rep_result {
                                task run times; NAN: none */
     double input_wait_s;    /* with dependencies: workers' idle time
                                waiting for inputs, summed; NAN: none */
+    /* Disk workloads: the tasks' figures summed (task_result), and the
+     * machine's I/O pressure over the repetition. */
+    struct rep_io {
+        double read_s, compute_s, write_s, io_blocked_s;
+        double blkio_s;            /* NAN: delay accounting off */
+        double psi_some_s, psi_full_s; /* NAN: no /proc/pressure/io */
+        uint64_t read_bytes, write_bytes, dev_read_bytes, dev_write_bytes;
+    } io;
     char handout[32]; /* how tasks reached the workers (mpi), "" */
 };
 
@@ -50,6 +58,9 @@ struct rep_result {
  * report does not show, its strings kept once in the result's text. */
 struct task_out {
     double start_s, end_s, ready_s, ttfb_s, latency_s;
+    double read_s, compute_s, write_s, io_blocked_s; /* disk workloads */
+    uint64_t read_bytes, write_bytes, dev_read_bytes, dev_write_bytes;
+    int32_t level, pad2_;
     uint64_t bytes;
     int32_t worker, http_status;
     int32_t failed;  /* 1: the task failed (error says why) */

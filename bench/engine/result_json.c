@@ -19,9 +19,25 @@
 #include "bench/report/jsonmem.h"
 #include "bench/report/stats.h"
 
-static cJSON *task_json(size_t i, const struct task_out *t,
-                        const struct run_result *r, int io, int deps)
+/* Kinds of workload whose tasks and repetitions carry more keys. */
+struct shape {
+    int io;   /* url: http_status, bytes, ttfb_s, latency_s */
+    int deps; /* task dependencies: ready_s; critical path, input wait */
+    int disk; /* disk workloads: the read/compute/write split, bytes */
+};
+
+static void num_or_null(cJSON *o, const char *k, double v)
 {
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *task_json(size_t i, const struct task_out *t,
+                        const struct run_result *r, struct shape sh)
+{
+    int io = sh.io, deps = sh.deps;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)i);
     cJSON_AddNumberToObject(o, "worker", t->worker);
@@ -37,6 +53,19 @@ static cJSON *task_json(size_t i, const struct task_out *t,
         cJSON_AddNumberToObject(o, "ttfb_s", t->ttfb_s);
         cJSON_AddNumberToObject(o, "latency_s", t->latency_s);
     }
+    if (sh.disk) {
+        cJSON_AddNumberToObject(o, "level", t->level);
+        cJSON_AddNumberToObject(o, "read_s", t->read_s);
+        cJSON_AddNumberToObject(o, "compute_s", t->compute_s);
+        cJSON_AddNumberToObject(o, "write_s", t->write_s);
+        cJSON_AddNumberToObject(o, "io_blocked_s", t->io_blocked_s);
+        cJSON_AddNumberToObject(o, "read_bytes", (double)t->read_bytes);
+        cJSON_AddNumberToObject(o, "write_bytes", (double)t->write_bytes);
+        cJSON_AddNumberToObject(o, "device_read_bytes",
+                                (double)t->dev_read_bytes);
+        cJSON_AddNumberToObject(o, "device_write_bytes",
+                                (double)t->dev_write_bytes);
+    }
     if (t->failed)
         cJSON_AddStringToObject(o, "error", t->error && t->error <= r->text_len
                                                 ? r->text + t->error - 1
@@ -44,9 +73,27 @@ static cJSON *task_json(size_t i, const struct task_out *t,
     return o;
 }
 
-static cJSON *rep_json(const struct run_result *r, size_t k, int io,
-                       int deps)
+static cJSON *io_json(const struct rep_io *x)
 {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "read_s", x->read_s);
+    cJSON_AddNumberToObject(o, "compute_s", x->compute_s);
+    cJSON_AddNumberToObject(o, "write_s", x->write_s);
+    cJSON_AddNumberToObject(o, "io_blocked_s", x->io_blocked_s);
+    cJSON_AddNumberToObject(o, "read_bytes", (double)x->read_bytes);
+    cJSON_AddNumberToObject(o, "write_bytes", (double)x->write_bytes);
+    cJSON_AddNumberToObject(o, "device_read_bytes", (double)x->dev_read_bytes);
+    cJSON_AddNumberToObject(o, "device_write_bytes",
+                            (double)x->dev_write_bytes);
+    num_or_null(o, "blkio_delay_s", x->blkio_s);
+    num_or_null(o, "pressure_some_s", x->psi_some_s);
+    num_or_null(o, "pressure_full_s", x->psi_full_s);
+    return o;
+}
+
+static cJSON *rep_json(const struct run_result *r, size_t k, struct shape sh)
+{
+    int deps = sh.deps;
     const struct rep_result *p = &r->reps[k];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "wall_s", p->wall_s);
@@ -68,15 +115,11 @@ static cJSON *rep_json(const struct run_result *r, size_t k, int io,
     if (p->handout[0])
         cJSON_AddStringToObject(o, "handout", p->handout);
     if (deps) {
-        if (isfinite(p->critical_path_s))
-            cJSON_AddNumberToObject(o, "critical_path_s", p->critical_path_s);
-        else
-            cJSON_AddNullToObject(o, "critical_path_s");
-        if (isfinite(p->input_wait_s))
-            cJSON_AddNumberToObject(o, "input_wait_s", p->input_wait_s);
-        else
-            cJSON_AddNullToObject(o, "input_wait_s");
+        num_or_null(o, "critical_path_s", p->critical_path_s);
+        num_or_null(o, "input_wait_s", p->input_wait_s);
     }
+    if (sh.disk)
+        cJSON_AddItemToObject(o, "io", io_json(&p->io));
     char hex[17];
     snprintf(hex, sizeof hex, "%016" PRIx64, p->checksum);
     cJSON_AddStringToObject(o, "checksum", hex);
@@ -86,7 +129,7 @@ static cJSON *rep_json(const struct run_result *r, size_t k, int io,
         cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
         const struct task_out *t = r->tasks + k * r->ntasks;
         for (size_t i = 0; i < r->ntasks; i++)
-            cJSON_AddItemToArray(tasks, task_json(i, &t[i], r, io, deps));
+            cJSON_AddItemToArray(tasks, task_json(i, &t[i], r, sh));
     }
     return o;
 }
@@ -203,10 +246,11 @@ static cJSON *build(const struct run_result *r, struct run_state *s,
     cJSON_AddNumberToObject(run, "input_bytes", (double)r->input_bytes);
     cJSON_AddNumberToObject(run, "output_bytes", (double)r->output_bytes);
     cJSON *reps = cJSON_AddArrayToObject(run, "repetitions");
-    int io = p->w.ops->kind == WL_IO;
-    int deps = (p->w.ops->kind & WL_DEPS) != 0;
+    struct shape sh = {.io = p->w.ops->kind == WL_IO,
+                       .deps = (p->w.ops->kind & WL_DEPS) != 0,
+                       .disk = (p->w.ops->kind & WL_DISK) != 0};
     for (size_t k = 0; reps && k < r->nreps; k++)
-        cJSON_AddItemToArray(reps, rep_json(r, k, io, deps));
+        cJSON_AddItemToArray(reps, rep_json(r, k, sh));
     int incomplete = add_summary(run, r) != 0 || !reps;
     if (cell) {
         cJSON *c = cJSON_AddObjectToObject(run, "cell");

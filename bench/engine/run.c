@@ -95,6 +95,13 @@ static int prepare_data(struct run_state *s)
     if (s->in_bytes && w->ops->make_input)
         for (size_t i = 0; i < n; i++)
             w->ops->make_input(w, i, s->d.in + in_off[i]);
+    if (w->ops->prepare) {
+        char why[200];
+        if (w->ops->prepare(w, why, sizeof why) != 0) {
+            snprintf(s->error, sizeof s->error, "setup: %s", why);
+            return -1;
+        }
+    }
     s->setup_s += pb_now() - t;
     return 0;
 }
@@ -132,6 +139,18 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
     struct run_measure m = {.tasks = recs, .pids = pids};
     memset(recs, 0, s->d.ntasks * sizeof *recs);
     memset(pids, 0, p->ro.workers * sizeof *pids);
+    memset(r, 0, sizeof *r);
+    memset(f, 0, sizeof *f);
+    if (p->w.ops->before_rep) {
+        char why[200];
+        if (p->w.ops->before_rep(&p->w, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s", why);
+            return -1;
+        }
+    }
+    int disk = (p->w.ops->kind & WL_DISK) != 0;
+    double psi0[2] = {0, 0}, psi1[2] = {0, 0};
+    int psi = disk && pressure_io(&psi0[0], &psi0[1]) == 0;
     struct driver_usage before, after;
     driver_usage_begin(&before);
     if (pool)
@@ -139,9 +158,8 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
     int rc = pool ? p->runner->run(pool, &m)
                   : runner_run_once(p->runner, &p->w, &s->d, &p->ro, &m);
     driver_usage_end(&before, &after);
+    psi = psi && pressure_io(&psi1[0], &psi1[1]) == 0;
 
-    memset(r, 0, sizeof *r);
-    memset(f, 0, sizeof *f);
     r->wall_s = m.wall_s;
     r->spawn_s = m.spawn_s;
     r->stop_s = m.stop_s;
@@ -185,7 +203,24 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
         if (recs[i].res.status != 0)
             f->failed_tasks++;
     }
-    r->checksum = wl_fold_digests(digests, s->d.ntasks);
+    r->checksum = p->w.ops->fold ? p->w.ops->fold(&p->w, digests, s->d.ntasks)
+                                 : wl_fold_digests(digests, s->d.ntasks);
+    if (disk) {
+        struct rep_io *io = &r->io;
+        for (size_t i = 0; i < s->d.ntasks; i++) {
+            const struct task_result *x = &recs[i].res;
+            io->read_s += x->read_s, io->compute_s += x->compute_s;
+            io->write_s += x->write_s, io->io_blocked_s += x->io_blocked_s;
+            io->blkio_s += x->blkio_s;
+            io->read_bytes += x->read_bytes, io->write_bytes += x->write_bytes;
+            io->dev_read_bytes += x->dev_read_bytes;
+            io->dev_write_bytes += x->dev_write_bytes;
+        }
+        if (!delayacct_on())
+            io->blkio_s = NAN;
+        io->psi_some_s = psi ? psi1[0] - psi0[0] : NAN;
+        io->psi_full_s = psi ? psi1[1] - psi0[1] : NAN;
+    }
     if (rc != 0)
         snprintf(err, errlen, "%s", m.error[0] ? m.error : "runner failed");
     return rc;
@@ -203,6 +238,13 @@ static int keep_tasks(struct run_result *res, size_t k,
         t[i] = (struct task_out){
             .start_s = x->start_s, .end_s = x->end_s, .ready_s = x->ready_s,
             .ttfb_s = x->res.ttfb_s,
+            .read_s = x->res.read_s, .compute_s = x->res.compute_s,
+            .write_s = x->res.write_s, .io_blocked_s = x->res.io_blocked_s,
+            .read_bytes = x->res.read_bytes,
+            .write_bytes = x->res.write_bytes,
+            .dev_read_bytes = x->res.dev_read_bytes,
+            .dev_write_bytes = x->res.dev_write_bytes,
+            .level = x->res.level,
             .latency_s = x->res.latency_s, .bytes = x->res.bytes,
             .worker = x->worker, .http_status = x->res.http_status,
             .failed = x->res.status != 0,
@@ -316,6 +358,31 @@ void run_execute(struct run_state *s, struct run_result *res)
         if (rc != 0) {
             st = f.timed_out ? RUN_TIMEOUT : RUN_FAILED;
             res->died_signal = f.died_signal;
+            res->last_rep_failed = measured;
+            snprintf(res->last_rep_error, sizeof res->last_rep_error, "%s",
+                     err);
+            break;
+        }
+        if (f.failed_tasks && p->w.ops->all_or_nothing) {
+            /* Its outputs feed others: no result without every task.
+             * The cause is the first task that failed on its own, not
+             * one left unrun because of it. */
+            size_t first = 0, cause = n;
+            for (size_t i = 0; i < n; i++)
+                if (recs[i].res.status != 0) {
+                    if (first == 0 && cause == n)
+                        first = i;
+                    if (strncmp(recs[i].res.error, "not run", 7) != 0) {
+                        cause = i;
+                        break;
+                    }
+                }
+            if (cause == n)
+                cause = first;
+            snprintf(err, sizeof err, "%zu of %zu tasks failed; first: "
+                     "task %zu: %s", f.failed_tasks, n, cause,
+                     recs[cause].res.error);
+            st = RUN_FAILED;
             res->last_rep_failed = measured;
             snprintf(res->last_rep_error, sizeof res->last_rep_error, "%s",
                      err);
