@@ -311,6 +311,15 @@ static int prepare(const struct workload *w, char *err, size_t errlen)
     return rc;
 }
 
+/* The directory, and --dir set to it for a setup elsewhere (mpi ranks):
+ * a temporary directory made here is then shared, not made again. */
+static const char *workdir(const struct workload *w, void *params)
+{
+    struct pyr_params *pp = params;
+    pp->dir = crun(w)->dir;
+    return crun(w)->dir;
+}
+
 static int before_rep(const struct workload *w, char *err, size_t errlen)
 {
     const struct pyr_run *r = crun(w);
@@ -590,6 +599,7 @@ const struct workload_ops wl_pyramid = {
     .stage = stage,
     .prepare = prepare,
     .before_rep = before_rep,
+    .workdir = workdir,
     .fold = fold,
     .all_or_nothing = 1,
     .worker_bytes = worker_bytes,

@@ -61,6 +61,11 @@ struct mpi_job {
     enum transfer transfer; /* TRANSFER_LOCAL or TRANSFER_COPY */
     double task_timeout_s;  /* a worker rank running one task longer ends
                                itself (PBMPI O, exit 124); 0: none */
+    const char *workdir;    /* a disk workload's directory (its workdir
+                               op), which every rank must see; NULL: none */
+    const char *marker;     /* a file the driver made in workdir for this
+                               job: a rank that does not find it is not
+                               looking at the driver's directory */
     unsigned reps;          /* repetitions the ranks run (>= 1): 1 per job
                                with --pool per-repetition, the warm-up and
                                every measured one with persistent */

@@ -4,6 +4,7 @@
 #ifndef PB_RUNNER_MPI_DRIVER_H
 #define PB_RUNNER_MPI_DRIVER_H
 
+#include <limits.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -60,6 +61,8 @@ struct job {
     int dead_pid;
     char dead_host[PB_HOST_MAX], dead_how[128];
     char last_err[200];       /* last other line on mpiexec's stderr */
+    char marker[PATH_MAX];    /* the marker file in a disk workload's
+                                 directory while the ranks start ("": none) */
 };
 
 /* Read what is there on b (mpiexec's standard output when results is 1,

@@ -43,6 +43,7 @@
  * that host's processes, then may report any of them.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,6 +85,17 @@ static int prepare(struct rank *r)
     char err[PB_ERR_MAX] = "";
     r->w = r->job.w; /* from_args found the workload, or failed */
     r->w.plan = NULL;
+    /* A disk workload: the driver's directory must be this rank's too
+     * (runners/mpi.c, mark_workdir), before setup uses it. */
+    if (r->job.marker) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", r->job.workdir, r->job.marker);
+        if (access(path, F_OK) != 0)
+            return fail(r, "the workload's directory %s is not the one the "
+                        "driver prepared (its file %s is not there): on "
+                        "several hosts, give a directory they all share "
+                        "(--dir)", r->job.workdir, r->job.marker);
+    }
     if (r->w.ops->setup && r->w.ops->setup(&r->w, err, sizeof err) != 0)
         return fail(r, "workload setup: %s", err);
     r->setup_done = 1;
@@ -477,6 +489,19 @@ int mpi_rank_main(int argc, char **argv)
      * with a futex wake-up, and the workers wait for it in the kernel. */
     int futex_go = 0;
     for (unsigned rep = 0; rep < r->job.reps; rep++) {
+        /* Before each repetition, outside the timed region (pyramid --cache
+         * cold: inputs evicted from the page cache): the head does it, on
+         * its host, just before "go" -- with a persistent pool the ranks
+         * do not wait for the driver between repetitions. */
+        if (r->rank == 0 && go.go && r->w.ops->before_rep) {
+            char why[PB_ERR_MAX], msg[PB_ERR_MAX + 64];
+            if (r->w.ops->before_rep(&r->w, why, sizeof why) != 0) {
+                snprintf(msg, sizeof msg, "mpi rank 0: %s", why);
+                mpi_put_line(out, "F", msg);
+                fflush(out);
+                MPI_Abort(COMM, 3);
+            }
+        }
         if (!futex_go) {
             if (r->rank == 0)
                 go.t0 = r->t0 = pb_now();
