@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Task dependencies on the mpi runner (issue 14), through the real binary
-# and real ranks: a copy of the tree built with the test workload
+# and real ranks.  The pyramid workload (files on disk whose tasks read
+# each other's outputs): every strategy gives single's checksum at 1 and 2
+# workers with either transfer mode, its directory shared by the ranks and
+# cleaned up, cold cache with a persistent pool, a rank that does not see
+# the driver's directory refused.  Then a copy of the tree built with the test workload
 # tests/e2e/plugin/dag.c (a reduction tree whose tasks pass values through
 # files in one directory) runs on mpi with 1 and 2 workers, both transfer
 # modes, with and without a barrier per depth, and gives single's
@@ -15,6 +19,57 @@ if ! command -v mpiexec >/dev/null; then
     skip "mpi runner with dependencies" "mpiexec is not installed"
     exit 0
 fi
+if "$PB" list | grep -qE '^  mpi .*unavailable'; then
+    skip "mpi runner with dependencies" "the mpi runner is unavailable in this build"
+    exit 0
+fi
+
+# ---- pyramid on mpi --------------------------------------------------------
+# Every strategy at 1 and 2 workers, both transfer modes: single's checksum.
+# The image files are in one directory every rank sees: a temporary one of
+# the driver's (TMPDIR here, so a leftover would show), used by the ranks
+# rather than made again.
+export TMPDIR="$TMPD/tmp"
+mkdir -p "$TMPDIR"
+pyr=(run --workload pyramid --images 9 --side 512 --min-side 40 --depth 16 --quiet --repeat 1 --warmup 0)
+for st in level dataflow batch; do
+    sarg=(--strategy "$st"); [ "$st" = batch ] && sarg+=(--batch 4)
+    "$PB" "${pyr[@]}" "${sarg[@]}" --runner single --output "$TMPD/pyr-$st.json"
+    pref=$(jq_py "$TMPD/pyr-$st.json" 'r["runs"][0]["result"]["checksum"]')
+    for n in 1 2; do
+        for tr in local copy; do
+            out="$TMPD/pyr-$st-$n-$tr.json"
+            name="pyramid $st, mpi x$n $tr"
+            if ! "$PB" "${pyr[@]}" "${sarg[@]}" --runner mpi --workers "$n" --transfer "$tr" \
+                    --output "$out" 2>"$TMPD/err"; then
+                _record FAIL "$name: runs" "$(tail -c 400 "$TMPD/err")"
+                continue
+            fi
+            eq "$name: checksum as single" "$pref" "$(jq_py "$out" 'r["runs"][0]["result"]["checksum"]')"
+            eq "$name: every task ready before it started, on a worker" True "$(jq_py "$out" \
+               'all(t["ready_s"] <= t["start_s"] <= t["end_s"] and 0 <= t["worker"] < '"$n"' for t in r["runs"][0]["repetitions"][0]["tasks"])')"
+        done
+    done
+done
+eq "pyramid on mpi: no directory or file left behind" "" "$(ls -A "$TMPDIR")"
+# Cold cache with one persistent pool: the head evicts the inputs before
+# each repetition, the ranks running one after the other.
+ok "pyramid on mpi: --cache cold with a persistent pool" "$PB" "${pyr[@]}" --repeat 2 --warmup 1 \
+    --cache cold --pool persistent --runner mpi --workers 2 --output "$TMPD/pyr-cold.json"
+eq "pyramid on mpi: cold, persistent: checksum as single" "$(jq_py "$TMPD/pyr-dataflow.json" 'r["runs"][0]["result"]["checksum"]')" \
+   "$(jq_py "$TMPD/pyr-cold.json" 'r["runs"][0]["result"]["checksum"]')"
+# A rank that does not see the driver's directory (its marker file) says
+# so and the job does not start (here: a rank started by hand, told to
+# look for a marker nobody made).
+mkdir -p "$TMPD/w"
+timeout 60 mpiexec -n 2 "$PB" mpi-rank --workload pyramid --opt images=2 --opt side=64 \
+    --opt min-side=16 --workdir "$TMPD/w" --marker .parbench-mpi-none >"$TMPD/rank.out" 2>/dev/null
+ok "a rank without the driver's directory: the job does not start, saying why" \
+   grep -q "^PBMPI F mpi rank [01] on host .*: $TMPD/w is not the driver's directory (no .parbench-mpi-none): give --dir a directory every host shares" "$TMPD/rank.out"
+ok "... and no ready line" sh -c "! grep -q '^PBMPI R' '$TMPD/rank.out'"
+unset TMPDIR
+
+# ---- the dag test workload ---------------------------------------------------
 if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     skip "dag plug-in build" "not a git checkout: the tracked files cannot be listed"
     exit 0
@@ -29,10 +84,6 @@ if ! make -C "$src" --no-print-directory -j2 EXTRA_WORKLOADS=tests/e2e/plugin/da
     exit 0
 fi
 pb="$src/build/parbench"
-if "$pb" list | grep -qE '^  mpi .*unavailable'; then
-    skip "mpi runner with dependencies" "the mpi runner is unavailable in this build"
-    exit 0
-fi
 ok "list: mpi supports task dependencies" sh -c \
    "'$pb' list | sed -n '/^  mpi /,/^  [a-z]/p' | grep -q 'task dependencies: yes'"
 
