@@ -11,8 +11,10 @@
  *   speedup     speedup and parallel efficiency against workers, ideal lines
  *   memory      peak RSS against tasks: driver, largest worker, total
  *   timeline    one run's tasks as bars on one row per worker (Gantt)
- *   workers     prime and url: execution time against workers (log2 x
- *               when workers exceed the CPUs, i.e. oversubscription)
+ *   workers     prime, url, pyramid: execution time against workers (log2
+ *               x when workers exceed the CPUs, i.e. oversubscription)
+ *   iosplit     disk workloads: task time split into read / compute /
+ *               write, a bar per run, with CPU use and device bytes
  *   metg        `parbench metg` results: efficiency against task duration
  * Crowded charts become small multiples (bench/plot/plot_series.c), drawn by
  * bench/plot/plot_charts.c; timelines by bench/plot/plot_timeline.c, METG by
@@ -193,6 +195,8 @@ static int plot_all(struct plot *p, char *err, size_t errlen)
             rc = plot_timeline(p, plot_timeline_run(p, wl), err, errlen);
         if (!rc && plug_workers_chart(wl))
             rc = plot_chart_workers(p, wl, 0, err, errlen);
+        if (!rc)
+            rc = plot_iosplit(p, wl, err, errlen);
     }
     if (!rc && metg)
         rc = plot_metg(p, err, errlen);

@@ -107,6 +107,9 @@ int plot_chart_tasks(struct plot *p, const char *wl, int memory, char *err,
                      size_t errlen);
 int plot_chart_workers(struct plot *p, const char *wl, int speedup,
                        char *err, size_t errlen);
+/* bench/plot/plot_iosplit.c: a disk workload's task time split into
+ * read / compute / write, a bar per run (nothing for other workloads). */
+int plot_iosplit(struct plot *p, const char *wl, char *err, size_t errlen);
 /* bench/plot/plot_timeline.c: the run a workload's timeline shows, and the
  * timeline (Gantt) chart of one run. */
 const cJSON *plot_timeline_run(const struct plot *p, const char *wl);
