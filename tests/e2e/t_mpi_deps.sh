@@ -31,6 +31,24 @@ fi
 # rather than made again.
 export TMPDIR="$TMPD/tmp"
 mkdir -p "$TMPDIR"
+# Image j of level l reads images 2j and 2j + 1 of level l - 1 (the task
+# records carry the level); with --strategy level, after the whole level.
+cat >"$TMPD/order.py" <<'EOF'
+import json, sys
+run = json.load(open(sys.argv[1]))["runs"][0]
+tasks, levels = run["repetitions"][0]["tasks"], {}
+for x in tasks:
+    levels.setdefault(x["level"], []).append(x)
+for l, xs in levels.items():
+    below = levels.get(l - 1, [])
+    for j, x in enumerate(xs):
+        ins = below[2 * j:2 * j + 2] if l > 1 else []
+        if run["params"]["strategy"] == "level":
+            ins = below
+        for i in ins:
+            assert x["ready_s"] >= i["end_s"] and x["start_s"] >= i["end_s"], (x, i)
+print("ordered")
+EOF
 pyr=(run --workload pyramid --images 9 --side 512 --min-side 40 --depth 16 --quiet --repeat 1 --warmup 0)
 for st in level dataflow batch; do
     sarg=(--strategy "$st"); [ "$st" = batch ] && sarg+=(--batch 4)
@@ -48,6 +66,8 @@ for st in level dataflow batch; do
             eq "$name: checksum as single" "$pref" "$(jq_py "$out" 'r["runs"][0]["result"]["checksum"]')"
             eq "$name: every task ready before it started, on a worker" True "$(jq_py "$out" \
                'all(t["ready_s"] <= t["start_s"] <= t["end_s"] and 0 <= t["worker"] < '"$n"' for t in r["runs"][0]["repetitions"][0]["tasks"])')"
+            [ "$st" = batch ] || eq "$name: its inputs in the level below ended first" ordered \
+                "$(python3 "$TMPD/order.py" "$out" 2>&1 | tail -1)"
         done
     done
 done
