@@ -91,9 +91,8 @@ static int prepare(struct rank *r)
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", r->job.workdir, r->job.marker);
         if (access(path, F_OK) != 0)
-            return fail(r, "%s is not the driver's directory (no %s): "
-                        "give --dir a directory every host shares",
-                        r->job.workdir, r->job.marker);
+            return fail(r, "not the driver's directory (give --dir one "
+                        "every host shares): %s", r->job.workdir);
     }
     if (r->w.ops->setup && r->w.ops->setup(&r->w, err, sizeof err) != 0)
         return fail(r, "workload setup: %s", err);

@@ -85,7 +85,7 @@ mkdir -p "$TMPD/w"
 timeout 60 mpiexec -n 2 "$PB" mpi-rank --workload pyramid --opt images=2 --opt side=64 \
     --opt min-side=16 --workdir "$TMPD/w" --marker .parbench-mpi-none >"$TMPD/rank.out" 2>/dev/null
 ok "a rank without the driver's directory: the job does not start, saying why" \
-   grep -q "^PBMPI F mpi rank [01] on host .*: $TMPD/w is not the driver's directory (no .parbench-mpi-none): give --dir a directory every host shares" "$TMPD/rank.out"
+   grep -q "^PBMPI F mpi rank [01] on host .*: not the driver's directory (give --dir one every host shares): $TMPD/w$" "$TMPD/rank.out"
 ok "... and no ready line" sh -c "! grep -q '^PBMPI R' '$TMPD/rank.out'"
 unset TMPDIR
 
