@@ -4,6 +4,7 @@
 #   make test                  install missing packages, build, all tests
 #   make bench                 the reference experiments (see README)
 #   make bench-metg            METG(50%) per runner against its target
+#   make bench-pyramid         the pyramid's strategies, warm and cold, 1 and 2 workers
 #   make docker-bench          the reference experiment in Docker containers
 #   make docker-test           the same at smoke scale, with assertions
 #   make plots REPORT=r.json   charts of a report (build/plots, gnuplot)
@@ -73,7 +74,7 @@ LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 
-.PHONY: all clean test test-run unit e2e bench bench-kernels bench-runners bench-io bench-mpi bench-metg docker-bench docker-test deps plots fuzz fuzz-check fuzz-build FORCE
+.PHONY: all clean test test-run unit e2e bench bench-kernels bench-runners bench-io bench-pyramid bench-mpi bench-metg docker-bench docker-test deps plots fuzz fuzz-check fuzz-build FORCE
 all: build/parbench
 
 # Relink when the flags change (e.g. SANITIZE added or removed).
@@ -186,6 +187,11 @@ bench-runners: build/parbench
 # pthreads/fork/async 4-16) and prime (single, pthreads 1-4, fork 2-64).
 bench-io: build/parbench
 	bash scripts/bench-io.sh
+
+# Reference 003: the pyramid's strategies side by side at 1 and 2
+# workers, warm and cold page cache, with ratios; then read/mmap/io_uring.
+bench-pyramid: build/parbench
+	bash scripts/bench-pyramid.sh
 
 # mpi versus fork and pthreads on the image workload (prints PASS/MISS).
 bench-mpi: build/parbench

@@ -320,12 +320,27 @@ static const char *workdir(const struct workload *w, void *params)
     return crun(w)->dir;
 }
 
+/* Before every repetition: the last one's outputs removed, so each
+ * repetition creates its files afresh (renaming over an existing file
+ * makes some file systems -- ext4's auto_da_alloc -- start writing the
+ * new one out at once, which only later repetitions would pay); with
+ * --cache cold, the inputs evicted from the page cache. */
 static int before_rep(const struct workload *w, char *err, size_t errlen)
 {
     const struct pyr_run *r = crun(w);
+    enum pyr_format f = (enum pyr_format)cpar(w)->format;
+    char name[64];
+    for (unsigned l = 1; l <= r->lv.levels; l++)
+        for (size_t j = 0; j < r->lv.count[l]; j++) {
+            pyr_file_name(f, l, j, name, sizeof name);
+            if (unlinkat(r->dirfd, name, 0) != 0 && errno != ENOENT) {
+                snprintf(err, errlen, "removing %s: %s", name,
+                         strerror(errno));
+                return -errno;
+            }
+        }
     if (cpar(w)->cache != CACHE_COLD)
         return 0;
-    char name[64];
     for (size_t j = 0; j < r->lv.count[0]; j++) {
         pyr_file_name((enum pyr_format)cpar(w)->format, 0, j, name,
                       sizeof name);

@@ -547,6 +547,7 @@ const struct runner runner_mpi = {
     .run = run,
     .close = close_pool,
     .persistent = 1,
+    .own_before_rep = 1, /* the head, before each "go" (mpi_rank.c) */
     .opts = mpi_opts,
     .nopts = sizeof mpi_opts / sizeof *mpi_opts,
     .check = check,

@@ -487,10 +487,12 @@ int mpi_rank_main(int argc, char **argv)
      * with a futex wake-up, and the workers wait for it in the kernel. */
     int futex_go = 0;
     for (unsigned rep = 0; rep < r->job.reps; rep++) {
-        /* Before each repetition, outside the timed region (pyramid --cache
-         * cold: inputs evicted from the page cache): the head does it, on
-         * its host, just before "go" -- with a persistent pool the ranks
-         * do not wait for the driver between repetitions. */
+        /* Before each repetition, outside the timed region (pyramid: the
+         * last repetition's outputs removed, with --cache cold the inputs
+         * evicted from the page cache): the head does it, on its host,
+         * just before "go", and the driver does not (own_before_rep): a
+         * persistent job's ranks do not wait for the driver between
+         * repetitions, so its call would overlap a running one. */
         if (r->rank == 0 && go.go && r->w.ops->before_rep) {
             char why[PB_ERR_MAX], msg[PB_ERR_MAX + 64];
             if (r->w.ops->before_rep(&r->w, why, sizeof why) != 0) {

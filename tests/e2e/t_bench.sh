@@ -9,10 +9,12 @@ rep=$(ls "$TMPD"/results/*-smoke/report.json 2>/dev/null | head -1)
 ok "smoke report exists" test -f "$rep"
 eq "smoke report: every cell ran ok" "['ok']" "$(jq_py "$rep" 'sorted(set(x["status"] for x in r["runs"]))')"
 eq "smoke report: one run per cell" True "$(jq_py "$rep" 'len(r["runs"]) == r["matrix"]["cells"]')"
-eq "smoke report: workloads of the reference experiments" "['image', 'prime', 'url']" \
+eq "smoke report: workloads of the reference experiments" "['image', 'prime', 'pyramid', 'url']" \
    "$(jq_py "$rep" 'sorted(set(x["workload"] for x in r["runs"]))')"
 eq "smoke report: image checksums agree across runners" 1 \
    "$(jq_py "$rep" 'len(set(x["result"]["checksum"] for x in r["runs"] if x["workload"]=="image" and x["tasks"]==10))')"
+eq "smoke report: pyramid checksums agree across strategies, caches, workers" 1 \
+   "$(jq_py "$rep" 'len(set(x["result"]["checksum"] for x in r["runs"] if x["workload"]=="pyramid"))')"
 metg=$(ls "$TMPD"/results/*-smoke/metg.json 2>/dev/null | head -1)
 ok "smoke metg report exists" test -f "$metg"
 eq "smoke metg: every entry ok, with points" True "$(jq_py "$metg" 'len(r["metg"]) >= 2 and all(e["status"] == "ok" and e["points"] for e in r["metg"])')"
