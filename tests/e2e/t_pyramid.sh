@@ -150,7 +150,7 @@ cat >"$TMPD/m.json" <<'EOF'
 EOF
 expect_exit 2 "a matrix with an async pyramid cell is refused before running" \
     "$PB" matrix "$TMPD/m.json" --output "$TMPD/m-out.json"
-eq "list: which runners support dependencies" "single:yes pthreads:yes fork:yes async:no mpi:yes" \
+eq "list: which runners support dependencies" "single:yes pthreads:yes fork:yes async:no mpi:yes exec:no" \
    "$("$PB" list | awk '/^  [a-z]/ {r=$1} /task dependencies:/ {printf "%s%s:%s", s, r, $3; s=" "}')"
 expect_exit 2 "--schedule static is refused" "$PB" run "${PYR[@]}" --runner pthreads --schedule static
 expect_exit 2 "--batch 6 is refused" "$PB" run "${PYR[@]}" --strategy batch --batch 6
