@@ -169,6 +169,24 @@ case $(jq_py "$TMPD/bad-hang.json" 'r["runs"][0]["error"]') in
 *) _record FAIL "bad-hang: its stderr's last lines in the error" ;;
 esac
 
+# ---- the run's own process killed from outside while its peer hangs:
+# the supervisor kills what is in the peer's cgroups
+"$PB" run --runner exec:bad-hang --workload prime --tasks 2 --repeat 1 \
+    --warmup 0 --run-timeout 60s --output "$TMPD/killed.json" --quiet &
+top=$!
+child=""
+for _ in $(seq 50); do
+    child=$(pgrep -P "$top" | head -1)
+    [ -n "$child" ] && [ -n "$(pgrep -P "$child")" ] && break
+    sleep 0.1
+done
+sleep 0.5
+[ -n "$child" ] && kill -9 "$child"
+wait "$top"
+eq "run's process killed: the run failed, its exit 1" "1 failed" \
+    "$? $(jq_py "$TMPD/killed.json" 'r["runs"][0]["status"]')"
+eq "run's process killed: the peer's processes killed too" 0 "$(leftovers)"
+
 # ---- a matrix: a bad peer, then a good one, then a built-in runner
 cat >"$TMPD/m.json" <<'EOF'
 {"name": "bad then good", "defaults": {"repeat": 1, "warmup": 0, "run-timeout": "5s"},
