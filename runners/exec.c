@@ -282,8 +282,10 @@ static void pool_free(struct exec_pool *p)
     } else {
         exec_tree_remove(&p->proc.tree);
     }
-    if (p->d->progress)
+    if (p->d->progress) {
         atomic_store(&p->d->progress->kill_pgid, 0);
+        p->d->progress->kill_cgroup[0][0] = p->d->progress->kill_cgroup[1][0] = 0;
+    }
     arena_free(&p->in);
     arena_free(&p->out);
     exec_ready_free(&p->ready);
@@ -377,8 +379,15 @@ static int open_pool(const struct workload *w, const struct task_data *d,
         return -1;
     }
     p->started = 1;
-    if (d->progress) /* the supervisor's kill, should it come to that */
-        atomic_store(&d->progress->kill_pgid, p->proc.pid);
+    if (d->progress) { /* the supervisor's kill, should it come to that */
+        struct run_progress *pg = d->progress;
+        const char *dirs[2] = {p->proc.tree.mem_dir, p->proc.tree.cpu_dir};
+        for (int i = 0; i < 2; i++)
+            if (strlen(dirs[i]) < sizeof pg->kill_cgroup[i] &&
+                (i == 0 || strcmp(dirs[0], dirs[1])))
+                memcpy(pg->kill_cgroup[i], dirs[i], strlen(dirs[i]) + 1);
+        atomic_store(&pg->kill_pgid, p->proc.pid);
+    }
     rc = exec_proc_send(&p->proc, setup, strlen(setup), limit, err,
                         sizeof err);
     free(setup);

@@ -85,6 +85,12 @@ struct run_progress {
     _Atomic int64_t deadline_ns;     /* the run must be over by then; 0: none */
     _Atomic int32_t kill_pgid;       /* a process group of the run's outside
                                         the driver's tree (mpiexec); 0: none */
+    /* cgroups holding processes of the run (an exec peer's own,
+     * runners/exec_tree.c), "" when none: should the run's process die
+     * or be ended from outside with them still there, the supervisor
+     * kills every process in them and removes them.  Written before
+     * kill_pgid is set. */
+    char kill_cgroup[2][512];
     unsigned nworkers;
     struct worker_progress w[];      /* [nworkers] */
 };

@@ -102,6 +102,32 @@ static void kill_run(pid_t child, const struct run_progress *pg)
     }
 }
 
+/* The cgroups the run named in pg (an exec peer's), when the run's process
+ * ended without removing them (killed, timed out): every process in them
+ * killed, then the cgroups removed. */
+static void sweep_cgroups(struct run_progress *pg)
+{
+    for (int i = 0; i < 2; i++) {
+        char dir[sizeof pg->kill_cgroup[i]];
+        memcpy(dir, pg->kill_cgroup[i], sizeof dir);
+        dir[sizeof dir - 1] = 0;
+        for (int attempt = 0; dir[0] && attempt < 200; attempt++) {
+            char path[sizeof dir + 16], buf[8192];
+            snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+            ssize_t n = pb_read_small(path, buf, sizeof buf);
+            if (n < 0)
+                break; /* gone: removed by the runner */
+            for (char *s, *t = strtok_r(buf, "\n", &s); t;
+                 t = strtok_r(NULL, "\n", &s))
+                kill((pid_t)atoi(t), SIGKILL);
+            if (rmdir(dir) == 0)
+                break;
+            usleep(10000);
+        }
+        pg->kill_cgroup[i][0] = 0;
+    }
+}
+
 /* Wait up to `seconds` for the run's worker processes to be gone (they are
  * the child's children: once it is dead, init reaps them). */
 static void await_gone(const struct run_progress *pg, double seconds)
@@ -209,6 +235,8 @@ void isolate_run(const struct limit_state *st, isolate_body body, void *arg,
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (pg)
+        sweep_cgroups(pg);
     int whole = in.buf && in.got == in.len;
     if (whole)
         in.buf[in.len] = 0;

@@ -169,6 +169,24 @@ case $(jq_py "$TMPD/bad-hang.json" 'r["runs"][0]["error"]') in
 *) _record FAIL "bad-hang: its stderr's last lines in the error" ;;
 esac
 
+# ---- the run's own process killed from outside while its peer hangs:
+# the supervisor kills what is in the peer's cgroups
+"$PB" run --runner exec:bad-hang --workload prime --tasks 2 --repeat 1 \
+    --warmup 0 --run-timeout 60s --output "$TMPD/killed.json" --quiet &
+top=$!
+child=""
+for _ in $(seq 50); do
+    child=$(pgrep -P "$top" | head -1)
+    [ -n "$child" ] && [ -n "$(pgrep -P "$child")" ] && break
+    sleep 0.1
+done
+sleep 0.5
+[ -n "$child" ] && kill -9 "$child"
+wait "$top"
+eq "run's process killed: the run failed, its exit 1" "1 failed" \
+    "$? $(jq_py "$TMPD/killed.json" 'r["runs"][0]["status"]')"
+eq "run's process killed: the peer's processes killed too" 0 "$(leftovers)"
+
 # ---- a matrix: a bad peer, then a good one, then a built-in runner
 cat >"$TMPD/m.json" <<'EOF'
 {"name": "bad then good", "defaults": {"repeat": 1, "warmup": 0, "run-timeout": "5s"},
@@ -187,6 +205,21 @@ eq "matrix: bad peer failed, the next cells ok" "failed ok ok" \
 eq "--cpus 1 --memory 256MB with a peer: ok" ok "$(jq_py "$TMPD/lim.json" 'r["runs"][0]["status"]')"
 eq "--cpus 1 --memory 256MB with a peer: limits recorded" "1 256000000" \
     "$(jq_py "$TMPD/lim.json" '"%g %d" % (r["runs"][0]["limits"]["cpus"], r["runs"][0]["limits"]["memory_bytes"])')"
+
+# ---- no cgroup to be had (PARBENCH_CGROUP_ROOT names an empty folder):
+# the tree is the peer's session, its figures the sum of its processes'
+mkdir -p "$TMPD/nocgroup"
+PARBENCH_CGROUP_ROOT="$TMPD/nocgroup" "$PB" run --runner exec:sh-peer \
+    --workload prime --limit 20000 --tasks 4 --workers 2 --repeat 1 \
+    --warmup 0 --output "$TMPD/nocg.json" --quiet
+eq "without a cgroup: ok, rss_source says the sum of per-process peaks" \
+    "ok sum of per-process peaks True" \
+    "$(jq_py "$TMPD/nocg.json" '"%s %s %s" % (r["runs"][0]["status"], r["runs"][0]["repetitions"][0]["rss_source"], r["runs"][0]["repetitions"][0]["user_s"] > 0.01)')"
+PARBENCH_CGROUP_ROOT="$TMPD/nocgroup" "$PB" run --runner exec:bad-hang \
+    --workload prime --tasks 2 --repeat 1 --warmup 0 --run-timeout 3s \
+    --output "$TMPD/nocg-hang.json" --quiet
+eq "without a cgroup: a hung peer failed" failed "$(jq_py "$TMPD/nocg-hang.json" 'r["runs"][0]["status"]')"
+eq "without a cgroup: a hung peer's session killed, nothing left" 0 "$(leftovers)"
 
 # ---- metg with a peer
 "$PB" metg --runner exec:sh-peer --workers 2 --pool persistent --start 8ms \
