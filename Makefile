@@ -74,7 +74,7 @@ LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(KERNEL_SRC) $(RUNNER_SRC) $(BENCH_SRC)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 
-.PHONY: all clean test test-run unit e2e bench bench-kernels bench-runners bench-io bench-pyramid bench-mpi bench-metg docker-bench docker-test deps plots fuzz fuzz-check fuzz-build FORCE
+.PHONY: all clean test test-run unit e2e bench bench-peers bench-kernels bench-runners bench-io bench-pyramid bench-mpi bench-metg docker-bench docker-test deps plots fuzz fuzz-check fuzz-build FORCE
 all: build/parbench
 
 # Relink when the flags change (e.g. SANITIZE added or removed).
@@ -162,13 +162,26 @@ test-run: build/parbench $(UNIT_BIN) build/tools/bench_kernels
 	@$(MAKE) --no-print-directory fuzz-check
 	@$(MAKE) --no-print-directory e2e
 
-# The main job: the reference experiments' matrix, charts, a table.
-# SCALE=smoke (seconds), default (about 5 minutes on 2 cores), full.
+# The main job: the reference experiments' matrix, with the Python peers
+# beside the C runners (PEERS=0 leaves them out), charts, a table.
+# SCALE=smoke (seconds), default (about 5 minutes on 2 cores), full.  The
+# peers' Python modules are optional: a peer whose modules are missing is
+# listed as unavailable and left out.
 SCALE ?= default
 bench:
 	@sh scripts/deps.sh
+	@sh scripts/deps.sh --bench || echo "make bench: the Python peers' modules are not installed: those peers are left out" >&2
 	@$(MAKE) --no-print-directory build/parbench
 	SCALE=$(SCALE) bash scripts/bench.sh
+
+# C runners against the Python peers on the same work (fork vs
+# multiprocessing.Pool, pthreads vs ThreadPoolExecutor, mpi vs Dask, ...),
+# with ratios, and each model's METG(50%): scripts/bench-peers.sh.
+bench-peers:
+	@sh scripts/deps.sh
+	@sh scripts/deps.sh --bench || echo "make bench-peers: the Python peers' modules are not installed: those peers are left out" >&2
+	@$(MAKE) --no-print-directory build/parbench
+	SCALE=$(SCALE) bash scripts/bench-peers.sh
 
 # Charts of a report: make plots REPORT=r.json [PLOTS_DIR=dir] [PLOT_FORMAT=svg]
 PLOTS_DIR   ?= build/plots

@@ -59,7 +59,8 @@ int opt_wire_format(const struct opt *o, const void *base, char *buf,
     const char *f = (const char *)base + o->off;
     int w = 0;
     switch (o->type) {
-    case OT_STR: {
+    case OT_STR:
+    case OT_ARGV: {
         const char *s = *(const char *const *)f;
         if (!s)
             return 1;
@@ -91,6 +92,7 @@ int opt_wire_read(const struct opt *o, void *base, const char *text)
     errno = 0;
     switch (o->type) {
     case OT_STR:
+    case OT_ARGV:
         *(const char **)f = text;
         return 0;
     case OT_UINT:

@@ -26,6 +26,10 @@ enum opt_type {
     OT_FLAG,     /* int set to 1, takes no value */
     OT_NUMBER,   /* double within [min, max] */
     OT_CHOICE,   /* int: the index of the value among meta's "a|b|c" */
+    OT_ARGV,     /* const char *: a command and its arguments, as the text
+                    of a JSON array of strings; on the command line every
+                    argument after the option (it ends the options), in a
+                    matrix file a JSON array */
 };
 
 struct opt {

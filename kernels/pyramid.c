@@ -31,21 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kernels/pyramid.h"
-
-enum { ST_LEVEL = 0, ST_DATAFLOW, ST_BATCH };
-enum { CACHE_WARM = 0, CACHE_COLD };
-
-struct pyr_params {
-    uint64_t images, side, min_side, depth, batch;
-    const char *dir;  /* NULL: a temporary directory */
-    int format;       /* enum pyr_format */
-    int strategy;
-    int io;           /* enum pyr_iomode */
-    int cache;
-    int fsync;
-};
-PB_PARAMS_FIT(struct pyr_params);
+#include "kernels/pyramid_wl.h"
 
 #define PP(f) offsetof(struct pyr_params, f)
 static const struct opt pyr_opts[] = {
@@ -60,33 +46,11 @@ static const struct opt pyr_opts[] = {
     {"io", OT_CHOICE, PP(io), 0, 0, "read|mmap|uring", "file I/O: read()/write(), memory-mapped files, or io_uring", "read"},
     {"cache", OT_CHOICE, PP(cache), 0, 0, "warm|cold", "cold: inputs evicted from the page cache before each repetition", "warm"},
     {"fsync", OT_FLAG, PP(fsync), 0, 0, NULL, "each output made durable (fsync) before its task counts as done", NULL},
+    {"run-dir", OT_STR, PP(run_dir), 0, 0, "DIR", NULL, NULL},
 };
 #undef PP
 
 /* The run's plan: the levels, the tasks, the directory. */
-struct pyr_run {
-    struct pyr_plan lv;
-    unsigned k;                 /* batch: log2 K */
-    size_t K;
-    unsigned supers;            /* batch: super-levels of k levels */
-    size_t sfirst[PYR_MAX_LEVELS + 1]; /* batch: first task of super s */
-    size_t scount[PYR_MAX_LEVELS + 1]; /* batch: its tasks */
-    size_t ntasks;
-    char dir[PATH_MAX];
-    int dirfd;
-    int made_dir;               /* 1: a temporary directory of ours */
-    int delayacct;              /* kernel.task_delayacct was 1 at setup */
-};
-
-static const struct pyr_params *cpar(const struct workload *w)
-{
-    return (const struct pyr_params *)(const void *)w->params;
-}
-
-static const struct pyr_run *crun(const struct workload *w)
-{
-    return w->plan;
-}
 
 static int check(const struct workload *w, char *err, size_t errlen)
 {
@@ -107,7 +71,7 @@ static int check(const struct workload *w, char *err, size_t errlen)
 /* ---- tasks ---------------------------------------------------------- */
 
 /* Level/dataflow: task t makes output image (l, j). */
-static void task_image(const struct pyr_run *r, size_t t, unsigned *l,
+void pyr_task_image(const struct pyr_run *r, size_t t, unsigned *l,
                        size_t *j)
 {
     unsigned lv = 1;
@@ -117,7 +81,7 @@ static void task_image(const struct pyr_run *r, size_t t, unsigned *l,
 }
 
 /* Batch: task t is batch m of super-level s. */
-static void task_batch(const struct pyr_run *r, size_t t, unsigned *s,
+void pyr_task_batch(const struct pyr_run *r, size_t t, unsigned *s,
                        size_t *m)
 {
     unsigned sv = 0;
@@ -134,7 +98,7 @@ static unsigned deps(const struct workload *w, size_t t, size_t *out,
     if (cpar(w)->strategy == ST_BATCH) {
         unsigned s;
         size_t m;
-        task_batch(r, t, &s, &m);
+        pyr_task_batch(r, t, &s, &m);
         if (s == 0)
             return 0;
         size_t base = (size_t)s * r->k; /* level of this super's inputs */
@@ -145,7 +109,7 @@ static unsigned deps(const struct workload *w, size_t t, size_t *out,
     }
     unsigned l;
     size_t j;
-    task_image(r, t, &l, &j);
+    pyr_task_image(r, t, &l, &j);
     if (l == 1)
         return 0;
     out[n++] = r->lv.first[l - 1] + 2 * j;
@@ -160,7 +124,7 @@ static unsigned stage(const struct workload *w, size_t t)
         return 0;
     unsigned l;
     size_t j;
-    task_image(crun(w), t, &l, &j);
+    pyr_task_image(crun(w), t, &l, &j);
     return l - 1;
 }
 
@@ -185,7 +149,10 @@ static void teardown(struct workload *w)
     struct pyr_run *r = w->plan;
     if (!r)
         return;
-    remove_files(r, (enum pyr_format)cpar(w)->format);
+    if (!r->borrowed)
+        remove_files(r, (enum pyr_format)cpar(w)->format);
+    else
+        ((struct pyr_params *)(void *)w->params)->run_dir = NULL;
     if (r->dirfd >= 0)
         close(r->dirfd);
     if (r->made_dir)
@@ -240,7 +207,10 @@ static int setup(struct workload *w, char *err, size_t errlen)
         }
         pyr_io_close(io);
     }
-    if (pp->dir) {
+    if (pp->run_dir) {
+        snprintf(r->dir, sizeof r->dir, "%s", pp->run_dir);
+        r->borrowed = 1;
+    } else if (pp->dir) {
         struct stat st;
         if (stat(pp->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
             snprintf(err, errlen, "--dir %s: %s", pp->dir,
@@ -267,6 +237,26 @@ static int setup(struct workload *w, char *err, size_t errlen)
         rc = -EINVAL;
         goto fail;
     }
+    /* A given directory must not hold files of the names the pyramid
+     * writes (and removes afterwards): someone else's would be lost. */
+    for (unsigned l = 0; pp->dir && !r->borrowed && l <= r->lv.levels; l++)
+        for (size_t j = 0; j < r->lv.count[l]; j++) {
+            char name[64];
+            pyr_file_name((enum pyr_format)pp->format, l, j, name,
+                          sizeof name);
+            if (faccessat(r->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+                snprintf(err, errlen, "--dir %s already holds %s, a name "
+                         "the pyramid writes and removes: give an empty "
+                         "directory", r->dir, name);
+                close(r->dirfd);
+                r->dirfd = -1; /* nothing of it is touched */
+                rc = -EINVAL;
+                goto fail;
+            }
+        }
+    /* What a rank rebuilding the workload from its options must use. */
+    if (!r->borrowed)
+        ((struct pyr_params *)(void *)w->params)->run_dir = r->dir;
     FILE *f = fopen("/proc/sys/kernel/task_delayacct", "r");
     if (f) {
         r->delayacct = fgetc(f) == '1';
@@ -285,6 +275,8 @@ static int prepare(const struct workload *w, char *err, size_t errlen)
     const struct pyr_run *r = crun(w);
     enum pyr_format f = (enum pyr_format)pp->format;
     struct pyr_buf px = {0}, enc = {0};
+    if (r->borrowed) /* the driver's, already there */
+        return 0;
     struct pyr_io *io = NULL;
     int rc = pyr_io_open(&io, PYR_IO_READ, err, errlen);
     if (rc == 0 && pyr_buf_reserve(&px, pyr_image_bytes(&r->lv, 0)) != 0) {
@@ -311,12 +303,10 @@ static int prepare(const struct workload *w, char *err, size_t errlen)
     return rc;
 }
 
-/* The directory, and --dir set to it for a setup elsewhere (mpi ranks):
- * a temporary directory made here is then shared, not made again. */
-static const char *workdir(const struct workload *w, void *params)
+/* The directory (given, made, or the driver's through run-dir), which the
+ * mpi runner checks every rank sees. */
+static const char *workdir(const struct workload *w)
 {
-    struct pyr_params *pp = params;
-    pp->dir = crun(w)->dir;
     return crun(w)->dir;
 }
 
@@ -330,6 +320,8 @@ static int before_rep(const struct workload *w, char *err, size_t errlen)
     const struct pyr_run *r = crun(w);
     enum pyr_format f = (enum pyr_format)cpar(w)->format;
     char name[64];
+    if (r->borrowed)
+        return 0;
     for (unsigned l = 1; l <= r->lv.levels; l++)
         for (size_t j = 0; j < r->lv.count[l]; j++) {
             pyr_file_name(f, l, j, name, sizeof name);
@@ -354,172 +346,6 @@ static int before_rep(const struct workload *w, char *err, size_t errlen)
     return 0;
 }
 
-/* ---- a worker ----------------------------------------------------------- */
-
-struct pyr_ctx {
-    struct pyr_io *io;
-    struct pyr_buf dec[WL_DEPS_MAX]; /* decoded inputs (TIFF) */
-    struct pyr_buf px[WL_DEPS_MAX];  /* images made */
-    struct pyr_buf enc[WL_DEPS_MAX]; /* their files' bytes */
-};
-
-static int worker_init(const struct workload *w, void **ctx)
-{
-    char err[PB_ERR_MAX];
-    struct pyr_ctx *c = calloc(1, sizeof *c);
-    if (!c || pyr_io_open(&c->io, (enum pyr_iomode)cpar(w)->io, err,
-                          sizeof err) != 0) {
-        free(c);
-        return -1;
-    }
-    *ctx = c;
-    return 0;
-}
-
-static void worker_fini(const struct workload *w, void *ctx)
-{
-    (void)w;
-    struct pyr_ctx *c = ctx;
-    pyr_io_close(c->io);
-    for (size_t k = 0; k < WL_DEPS_MAX; k++) {
-        pyr_buf_free(&c->dec[k]);
-        pyr_buf_free(&c->px[k]);
-        pyr_buf_free(&c->enc[k]);
-    }
-    free(c);
-}
-
-static double thread_cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* What one task does: read `nin` images of level `lin` from index `j0`,
- * make `depth` levels above them, write every image made. */
-static int make_levels(const struct workload *w, struct pyr_ctx *c,
-                       unsigned lin, size_t j0, size_t nin, unsigned depth,
-                       struct task_result *r)
-{
-    const struct pyr_run *run = crun(w);
-    const struct pyr_plan *lv = &run->lv;
-    enum pyr_format f = (enum pyr_format)cpar(w)->format;
-    char names[WL_DEPS_MAX][64], err[PB_ERR_MAX];
-    const uint8_t *data[WL_DEPS_MAX];
-    size_t len[WL_DEPS_MAX];
-    const void *in[WL_DEPS_MAX];
-    struct pyr_dev d0, d1;
-    int rc;
-    pyr_dev_sample(&d0);
-    double t0 = pb_now(), c0 = thread_cpu();
-
-    for (size_t k = 0; k < nin; k++)
-        pyr_file_name(f, lin, j0 + k, names[k], sizeof names[k]);
-    rc = pyr_io_read(c->io, run->dirfd, names, nin, data, len, err,
-                     sizeof err);
-    for (size_t k = 0; rc == 0 && k < nin; k++) {
-        r->read_bytes += len[k];
-        rc = pyr_decode(f, lv->depth, lv->side[lin], data[k], len[k],
-                        &c->dec[k], &in[k], err, sizeof err);
-        if (rc) {
-            char why[PB_ERR_MAX];
-            snprintf(why, sizeof why, "%.40s: %.110s", names[k], err);
-            snprintf(err, sizeof err, "%s", why);
-        }
-    }
-    double t1 = pb_now(), c1 = thread_cpu();
-    r->read_s = t1 - t0;
-    r->io_blocked_s = (t1 - t0) - (c1 - c0);
-
-    /* Compute: level by level, each image from two of the level below. */
-    size_t nout = 0, outj[WL_DEPS_MAX];
-    unsigned outl[WL_DEPS_MAX];
-    const void *below[WL_DEPS_MAX];
-    size_t nbelow = nin, jbelow = j0;
-    for (size_t k = 0; k < nin; k++)
-        below[k] = in[k];
-    for (unsigned l = lin + 1; rc == 0 && l <= lin + depth; l++) {
-        size_t first = jbelow / 2, n = (nbelow + 1) / 2, start = nout;
-        for (size_t q = 0; rc == 0 && q < n; q++) {
-            size_t a = 2 * q, b = 2 * q + 1;
-            if (nout >= WL_DEPS_MAX ||
-                pyr_buf_reserve(&c->px[nout], pyr_image_bytes(lv, l)) != 0) {
-                snprintf(err, sizeof err, "out of memory for level %u", l);
-                rc = -ENOMEM;
-                break;
-            }
-            pyr_step(lv->depth, below[a], b < nbelow ? below[b] : NULL,
-                     lv->side[l - 1], c->px[nout].p);
-            outl[nout] = l, outj[nout] = first + q;
-            nout++;
-        }
-        for (size_t q = 0; q < n; q++)
-            below[q] = c->px[start + q].p;
-        nbelow = n, jbelow = first;
-    }
-    pyr_io_done(c->io);
-    double t2 = pb_now(), c2 = thread_cpu();
-    r->compute_s = t2 - t1;
-
-    /* Write: each image encoded, then every file of the task at once. */
-    const uint8_t *out[WL_DEPS_MAX];
-    size_t olen[WL_DEPS_MAX];
-    for (size_t k = 0; rc == 0 && k < nout; k++) {
-        rc = pyr_encode(f, lv->depth, lv->side[outl[k]], c->px[k].p,
-                        &c->enc[k], err, sizeof err);
-        out[k] = c->enc[k].p, olen[k] = c->enc[k].len;
-        pyr_file_name(f, outl[k], outj[k], names[k], sizeof names[k]);
-        r->digest += pyr_image_hash(outl[k], outj[k], c->px[k].p,
-                                    pyr_image_bytes(lv, outl[k]));
-        r->write_bytes += olen[k];
-    }
-    if (rc == 0)
-        rc = pyr_io_write(c->io, run->dirfd, names, nout, out, olen,
-                          cpar(w)->fsync, err, sizeof err);
-    double t3 = pb_now(), c3 = thread_cpu();
-    r->write_s = t3 - t2;
-    r->io_blocked_s += (t3 - t2) - (c3 - c2);
-    if (r->io_blocked_s < 0)
-        r->io_blocked_s = 0;
-    pyr_dev_sample(&d1);
-    r->dev_read_bytes = d1.read_bytes - d0.read_bytes;
-    r->dev_write_bytes = d1.write_bytes - d0.write_bytes;
-    r->blkio_s = d1.blkio_s - d0.blkio_s;
-    r->bytes = r->write_bytes;
-    r->level = (int32_t)lin + 1;
-    if (rc) {
-        r->status = -1;
-        snprintf(r->error, sizeof r->error, "%s", err);
-        return -1;
-    }
-    return 0;
-}
-
-static int run_task(const struct workload *w, void *ctx, size_t t,
-                    const void *in, void *out, struct task_result *r)
-{
-    (void)in, (void)out;
-    const struct pyr_run *run = crun(w);
-    if (cpar(w)->strategy == ST_BATCH) {
-        unsigned s;
-        size_t m;
-        task_batch(run, t, &s, &m);
-        unsigned base = s * run->k;
-        size_t n = run->lv.count[base] - m * run->K;
-        if (n > run->K)
-            n = run->K;
-        unsigned depth = run->lv.levels - base < run->k
-                             ? run->lv.levels - base : run->k;
-        return make_levels(w, ctx, base, m * run->K, n, depth, r);
-    }
-    unsigned l;
-    size_t j;
-    task_image(run, t, &l, &j);
-    size_t n = 2 * j + 1 < run->lv.count[l - 1] ? 2 : 1;
-    return make_levels(w, ctx, l - 1, 2 * j, n, 1, r);
-}
-
 static uint64_t fold(const struct workload *w, const uint64_t *dig,
                      size_t n)
 {
@@ -542,8 +368,10 @@ static size_t worker_bytes(const struct workload *w)
 {
     const struct pyr_run *r = crun(w);
     size_t k = cpar(w)->strategy == ST_BATCH ? r->K : 2;
-    /* inputs as file bytes and decoded, images made and encoded */
-    return 4 * k * pyr_image_bytes(&r->lv, 0) + 65536;
+    /* inputs as file bytes and decoded, images made and encoded (a
+     * quarter of an input each) */
+    return k * (2 * pyr_image_bytes(&r->lv, 0) + pyr_image_bytes(&r->lv, 1) +
+                65536) + k * (pyr_image_bytes(&r->lv, 1) + 65536);
 }
 
 static int describe(const struct workload *w, const char **keys,
@@ -606,9 +434,9 @@ const struct workload_ops wl_pyramid = {
     .teardown = teardown,
     .input_size = zero,
     .output_size = zero,
-    .worker_init = worker_init,
-    .worker_fini = worker_fini,
-    .run_task = run_task,
+    .worker_init = pyr_worker_init,
+    .worker_fini = pyr_worker_fini,
+    .run_task = pyr_run_task,
     .sets_digest = 1,
     .deps = deps,
     .stage = stage,

@@ -1,10 +1,13 @@
 /* kernels/pyramid.h: the thumbnail-pyramid workload's pieces (reference
  * 003: CT slices averaged in pairs and downsampled 2x2 level by level).
  *
- *  pyramid_px.c  the level plan, the pixel arithmetic, the inputs
- *  pyramid_io.c  image files (TIFF through libtiff, raw) and the three
- *                ways to move their bytes (read/write, mmap, io_uring)
- *  pyramid.c     the workload: options, strategies, tasks, dependencies
+ *  pyramid_px.c    the level plan, the pixel arithmetic, the inputs
+ *  pyramid_file.c  image files in memory: TIFF through libtiff, raw
+ *  pyramid_io.c    the three ways to move their bytes (read/write, mmap,
+ *                  io_uring), the kernel's per-thread I/O counters
+ *  pyramid.c       the workload: options, strategies, tasks and their
+ *                  dependencies, setup and teardown (pyramid_wl.h)
+ *  pyramid_task.c  a worker and its tasks
  *
  * Arithmetic (README "The pyramid workload"): level l image j is made of
  * level l-1 images 2j and 2j+1: output pixel (x, y) is the mean of the
@@ -63,7 +66,7 @@ void pyr_make_image(unsigned depth, uint32_t side, uint64_t seed,
  * so the wrapping sum over every image counts each at its place. */
 uint64_t pyr_image_hash(unsigned l, size_t j, const void *px, size_t bytes);
 
-/* ---- files (pyramid_io.c) ------------------------------------------- */
+/* ---- files (pyramid_file.c) and their I/O (pyramid_io.c) ----------- */
 
 enum pyr_format { PYR_TIFF = 0, PYR_RAW };
 enum pyr_iomode { PYR_IO_READ = 0, PYR_IO_MMAP, PYR_IO_URING };
@@ -98,6 +101,9 @@ struct pyr_io;
 int pyr_io_open(struct pyr_io **io, enum pyr_iomode mode, char *err,
                 size_t errlen);
 void pyr_io_close(struct pyr_io *io);
+/* Buffers for n input files of up to bytes each, allocated and touched
+ * now (a worker's start-up), so the timed region never faults them in. */
+int pyr_io_reserve(struct pyr_io *io, size_t n, size_t bytes);
 /* Read n files of dirfd into memory: data[k], len[k] (valid until the
  * next pyr_io_read or pyr_io_done).  0, or -errno with err. */
 int pyr_io_read(struct pyr_io *io, int dirfd, char (*names)[64], size_t n,

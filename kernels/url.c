@@ -47,6 +47,18 @@ struct url_plan {
     int embedded; /* the URLs point at our own loopback server */
 };
 
+const char *url_task_url(const struct workload *w, size_t i)
+{
+    const struct url_plan *p = w->plan;
+    return p && i < p->n ? p->urls[i] : NULL;
+}
+
+int url_is_embedded(const struct workload *w)
+{
+    const struct url_plan *p = w->plan;
+    return p && p->embedded;
+}
+
 /* One transfer's body, consumed as it arrives. */
 struct xfer {
     struct pb_hasher h;

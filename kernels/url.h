@@ -44,4 +44,10 @@ int url_list_read(FILE *f, const char *path, char ***urls, size_t *n,
 /* 0 when s is an absolute http or https URL libcurl can parse, else
  * -EINVAL with why in err. */
 int url_check(const char *s, char *err, size_t errlen);
+
+/* After setup: task i's URL, and whether the URLs are parbench's own
+ * loopback server (for runners that hand the tasks to another program:
+ * runners/exec.c). */
+const char *url_task_url(const struct workload *w, size_t i);
+int url_is_embedded(const struct workload *w);
 #endif

@@ -17,15 +17,17 @@ set xrange [0:*]
 set offsets 0, graph 0.02, 0, 0
 set grid noytics
 set ytics scale 0
-set bmargin at screen 0.15
+if (!exists("waits")) waits = 0
+# a second row of legend when waits are drawn
+set bmargin at screen (waits > 0 ? 0.19 : 0.15)
 set key at screen 0.45, screen 0.01 center bottom horizontal box lc rgb '#cccccc'
 set style fill solid 0.85 border lc rgb '#333333'
 set palette defined (0 '#9ecae1', 0.5 '#c7e9c0', 1 '#fdae6b')
 if (!exists("maxcolour")) maxcolour = ntasks - 1
 if (!exists("colourby")) colourby = 'task id (order handed out)'
-if (!exists("waits")) waits = 0
 set cbrange [0:(maxcolour > 0 ? maxcolour : 1)]
 set cblabel colourby
+if (colourby eq 'level') { set cbtics 1 }
 set colorbox user origin screen 0.9, screen 0.2 size screen 0.02, screen 0.6
 set rmargin at screen 0.86
 # Past ~150 workers the rows are too thin for a label each: ordinary tics

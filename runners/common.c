@@ -25,8 +25,12 @@ const struct runner *const runner_table[] = {PB_RUNNERS(ENTRY) NULL};
 
 const struct runner *runner_find(const char *name)
 {
+    /* "NAME:VARIANT" is runner NAME (runner.h, variant). */
+    const char *colon = strchr(name, ':');
+    size_t n = colon ? (size_t)(colon - name) : strlen(name);
     for (size_t i = 0; runner_table[i]; i++)
-        if (strcmp(runner_table[i]->name, name) == 0)
+        if (strlen(runner_table[i]->name) == n &&
+            strncmp(runner_table[i]->name, name, n) == 0)
             return runner_table[i];
     return NULL;
 }

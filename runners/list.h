@@ -21,6 +21,7 @@
     X(fork)           \
     X(async)          \
     X(mpi)            \
+    X(exec)           \
     PB_EXTRA_RUNNERS(X)
 
 #endif

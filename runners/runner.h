@@ -156,11 +156,21 @@ struct run_measure {
     char handout[32];          /* how tasks reached the workers, when the
                                   runner decides it at run time (mpi);
                                   "" otherwise */
-    char error[256];           /* run-level failure, "" if none */
+    char error[600];           /* run-level failure, "" if none */
     int died_signal;           /* with error: a worker process (or the
                                   job's launcher) was killed by this
                                   signal; 0 otherwise.  bench/ decides on
                                   it (OOM, interrupted), never on the text */
+    /* Runners that run another program (exec): filled by open(), kept by
+     * bench/ for the report ("" / NAN when not given). */
+    char label[160];  /* how reports and charts name the runner, e.g.
+                         "python3.11 multiprocessing fork, chunksize 1" */
+    char info[1536];  /* the report's runner_info: a JSON object's text */
+    char rss_source[32]; /* how rss_workers_sum was measured: "cgroup v1",
+                            "cgroup v2", "sum of per-process peaks" */
+    double agreement;    /* image results checked against parbench's own
+                            pipeline: the least fraction of bytes within
+                            one level over the tasks; NAN: not checked */
 };
 
 struct runner {
@@ -190,6 +200,20 @@ struct runner {
                 struct run_measure *m);
     int (*run)(void *pool, struct run_measure *m);
     int (*close)(void *pool, struct run_measure *m);
+    /* Optional: variants, selected as "NAME:VARIANT" (exec:python-mp-fork;
+     * runner_find finds the runner by the part before ':').  Called by
+     * config_resolve once the runner's options are set (params), with the
+     * variant (NULL when the name has none), the workload's name, and in
+     * *t the transfer asked for (TRANSFER_DEFAULT: none), which it may
+     * refuse or resolve (the variant's own default).  0; -EINVAL with a
+     * one-line message in err (bad input); -ENODEV when the variant
+     * cannot run on this host, err saying why. */
+    int (*variant)(const char *variant, const char *workload,
+                   enum transfer *t, void *params, char *err, size_t errlen);
+    /* Optional: `parbench list` lines about its variants, each line
+     * indented by the caller's prefix. */
+    void (*list_variants)(void (*line)(void *ctx, const char *text),
+                          void *ctx);
     /* 1: --pool persistent is supported. */
     int persistent;
     /* 1: its workers call the workload's before_rep themselves, before

@@ -9,12 +9,12 @@
 # then the three I/O modes (read, mmap, io_uring) at 2 workers, the
 # improvements the reference proposed.  A benchmark, not a test: it prints
 # tables, and fails only when a run itself failed.
-#   IMAGES=64 SIDE=1024 DEPTH=16 BATCH=8 REPEAT=5 scripts/bench-pyramid.sh
+#   IMAGES=64 SIDE=1024 DEPTH=16 BATCH=8 REPEAT=9 scripts/bench-pyramid.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PB=build/parbench
 IMAGES=${IMAGES:-64} SIDE=${SIDE:-1024} DEPTH=${DEPTH:-16} BATCH=${BATCH:-8}
-REPEAT=${REPEAT:-5}
+REPEAT=${REPEAT:-9}
 out=$(mktemp -d /tmp/parbench-bench-pyramid.XXXXXX)
 fs=$(stat -f -c %T "${TMPDIR:-/tmp}")
 echo "pyramid: $IMAGES images of ${SIDE}x$SIDE at $DEPTH bits, TIFF, in ${TMPDIR:-/tmp} ($fs);" \
@@ -77,18 +77,20 @@ for s in ("level", "dataflow", "batch"):
         ratio(t["cold", 1], l["cold", 1]), ratio(t["cold", 2], l["cold", 2])))
 print()
 print("where the time goes (medians): CPU = (user+sys) / (wall x workers); read/compute/write: shares of task time;")
-print("blocked: time off the CPU in reads and writes, share of task time; device: MB read from the device; critical path")
-print("%-9s %-5s %2s | %5s | %5s %7s %5s | %7s | %9s | %8s" % (
-    "strategy", "cache", "w", "CPU", "read", "compute", "write", "blocked", "device", "crit.path"))
+print("blocked: time off the CPU in reads and writes, share of task time; device: MB read from the device, and per")
+print("second of wall time; critical path: the longest chain of task times (what unlimited workers could reach)")
+print("%-9s %-5s %2s | %5s | %5s %7s %5s | %7s | %9s %9s | %8s" % (
+    "strategy", "cache", "w", "CPU", "read", "compute", "write", "blocked", "device", "MB/s", "crit.path"))
 def row(name, x):
     if not x or x["status"] != "ok":
         print("%-20s (run failed: %s)" % (name, x and x["error"])); return
     rd = med(x, lambda rep: rep["io"]["read_s"]); cp = med(x, lambda rep: rep["io"]["compute_s"])
     wr = med(x, lambda rep: rep["io"]["write_s"]); bl = med(x, lambda rep: rep["io"]["io_blocked_s"])
     tot = rd + cp + wr
-    print("%s | %4.0f%% | %4.0f%% %6.0f%% %4.0f%% | %6.0f%% | %6.1f MB | %7.3fs" % (
+    dev = med(x, lambda rep: rep["io"]["device_read_bytes"]) / 1e6
+    print("%s | %4.0f%% | %4.0f%% %6.0f%% %4.0f%% | %6.0f%% | %6.1f MB %9.0f | %7.3fs" % (
         name, 100 * med(x, lambda rep: rep["cpu_utilization"]), 100 * rd / tot, 100 * cp / tot,
-        100 * wr / tot, 100 * bl / tot, med(x, lambda rep: rep["io"]["device_read_bytes"]) / 1e6,
+        100 * wr / tot, 100 * bl / tot, dev, dev / wall(x),
         med(x, lambda rep: rep["critical_path_s"])))
 for c in ("warm", "cold"):
     for s in ("level", "dataflow", "batch"):

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/bench.sh (make bench [SCALE=smoke|default|full]): run the
-# reference experiments' matrix, then the charts, then METG(50%) of the
-# runners (metg.json), and say where all is.
+# reference experiments' matrix with the Python peers beside the C runners
+# (bench/matrices/peers-$SCALE.json, merged by scripts/peers-matrix.py:
+# peers unavailable here are listed and left out), then the charts, then
+# METG(50%) of the runners (metg.json), and say where all is.
 #   default  about 5 minutes on a 2-core machine
 #   full     the reference sizes (100 MB of images, ...): much longer
 #   smoke    a few seconds, for CI
@@ -17,6 +19,12 @@ if [ ! -f "$matrix" ]; then
 fi
 dir=${RESULTS:-results}/$(date -u +%Y%m%dT%H%M%SZ)-$SCALE
 mkdir -p "$dir"
+# The peers beside the C runners, in the same matrix and report.
+if [ -f "bench/matrices/peers-$SCALE.json" ] && [ "${PEERS:-1}" != 0 ] &&
+   python3 scripts/peers-matrix.py "$PB" "bench/matrices/peers-$SCALE.json" \
+       "$dir/matrix-peers.json" "$matrix"; then
+    matrix=$dir/matrix-peers.json
+fi
 # The pyramid writes its images under $TMPDIR (or /tmp): its inputs and
 # every level, about 1.2 x the inputs.  When the disk is too small for the
 # matrix's stack, the stack shrinks to what fits (said here, and the

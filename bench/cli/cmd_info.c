@@ -26,6 +26,13 @@ int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* A runner's line about its variants, indented under it. */
+static void variant_line(void *ctx, const char *text)
+{
+    (void)ctx;
+    printf("            %s\n", text);
+}
+
 static void kinds_text(unsigned kinds, char *buf, size_t n)
 {
     buf[0] = 0;
@@ -67,6 +74,8 @@ int cmd_list(int argc, char **argv)
             printf("            options: %s\n", names);
         if (why)
             printf("            UNAVAILABLE: %s\n", why);
+        if (r->list_variants && !why)
+            r->list_variants(variant_line, NULL);
     }
     printf("workloads:\n");
     for (size_t i = 0; wl_table[i]; i++) {

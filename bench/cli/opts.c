@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
 #include "bench/cli/opts.h"
 #include "bench/cli/parse.h"
 
@@ -15,6 +18,24 @@ int opt_set(const struct opt *o, void *base, const char *value, char *err,
     case OT_FLAG:
         *(int *)field = 1;
         return 0;
+    case OT_ARGV: {
+        /* The text of a JSON array of strings, the first one not empty. */
+        cJSON *a = cJSON_Parse(value);
+        int ok = cJSON_IsArray(a) && cJSON_GetArraySize(a) > 0;
+        const cJSON *s;
+        cJSON_ArrayForEach(s, a)
+            ok &= cJSON_IsString(s) != 0;
+        ok = ok && cJSON_GetArrayItem(a, 0)->valuestring[0];
+        cJSON_Delete(a);
+        if (!ok) {
+            snprintf(err, errlen, "--%s: expected a command and its "
+                     "arguments (a JSON array of strings in a matrix file)",
+                     o->name);
+            return -EINVAL;
+        }
+        *(const char **)field = value;
+        return 0;
+    }
     case OT_STR:
         if (!*value) {
             snprintf(err, errlen, "--%s: empty value", o->name);
@@ -121,6 +142,25 @@ int opt_parse_more(const struct opt *t, size_t n, opt_lookup more,
             return -EINVAL;
         }
         const char *value = "";
+        char *argv_json = NULL;
+        if (o->type == OT_ARGV && !eq) {
+            /* Every remaining argument is the command. */
+            cJSON *a = cJSON_CreateArray();
+            for (int k = i + 1; a && k < argc; k++)
+                cJSON_AddItemToArray(a, cJSON_CreateString(argv[k]));
+            argv_json = a ? cJSON_PrintUnformatted(a) : NULL;
+            cJSON_Delete(a);
+            if (!argv_json) {
+                snprintf(err, errlen, "--%s: out of memory", o->name);
+                return -ENOMEM;
+            }
+            i = argc;
+            int rc = set(base, o, argv_json, err, errlen);
+            free(argv_json);
+            if (rc)
+                return rc;
+            continue;
+        }
         if (o->type == OT_FLAG) {
             if (eq) {
                 snprintf(err, errlen, "--%s takes no value", o->name);

@@ -129,6 +129,17 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
         snprintf(err, errlen, "runner '%s' is unavailable: %s", r->name, why);
         return -EINVAL;
     }
+    const char *variant = strchr(c->runner, ':');
+    if (variant && !r->variant) {
+        snprintf(err, errlen, "runner '%s' has no variants ('%.60s')",
+                 r->name, c->runner);
+        return -EINVAL;
+    }
+    if (strlen(c->runner) >= sizeof p->runner_name) {
+        snprintf(err, errlen, "runner name too long: '%.60s...'", c->runner);
+        return -EINVAL;
+    }
+    snprintf(p->runner_name, sizeof p->runner_name, "%s", c->runner);
     if (r->max_workers && c->workers_set && c->workers > r->max_workers) {
         snprintf(err, errlen, "runner '%s' runs at most %u worker%s "
                  "(--workers %llu)", r->name, r->max_workers,
@@ -231,6 +242,22 @@ int config_resolve(const struct run_config *c, struct run_plan *p, char *err,
                    errlen) ||
         plug_unused(&c->plug, wo, r, err, errlen))
         return -EINVAL;
+    if (r->variant) {
+        /* The variant checks itself against the workload and resolves the
+         * transfer mode (its own default). */
+        enum transfer vt = c->transfer ? t : TRANSFER_DEFAULT;
+        int rc = r->variant(variant ? variant + 1 : NULL, wo->name, &vt,
+                            p->runner_params, err, errlen);
+        if (rc == -ENODEV) {
+            char why2[400];
+            snprintf(why2, sizeof why2, "%s", err);
+            snprintf(err, errlen, "runner '%s' is unavailable: %s",
+                     c->runner, why2);
+        }
+        if (rc)
+            return -EINVAL;
+        t = vt;
+    }
     if (c->dump && r->no_dump) {
         snprintf(err, errlen, "--dump: the %s runner %s", r->name,
                  r->no_dump);

@@ -35,6 +35,8 @@ struct run_config {
 /* A configuration checked and turned into what bench/engine/run.c executes. */
 struct run_plan {
     const struct runner *runner;
+    char runner_name[96];    /* as given: "exec:python-mp-fork" with a
+                                variant (the report's "runner") */
     struct workload w;       /* ops + params; plan built by setup later */
     struct run_options ro;
     /* The runner's own options (ro.params points here). */

@@ -31,13 +31,26 @@ static const char *const not_in_cells[] = {"output", "dump", "quiet", NULL};
 
 /* A scalar of the file as a cell value: 0, or -1 for anything else.
  * Numbers get the shortest text that reads back as the same double, so
- * two numbers that differ anywhere are two cells. */
+ * two numbers that differ anywhere are two cells.  An array of strings
+ * is a command and its arguments (an OT_ARGV option such as --exec),
+ * whose value is the array's JSON text: made once and kept in the node's
+ * unused valuestring, which cJSON_Delete frees with the document. */
 static int value_text(const cJSON *v, struct cell_opt *o)
 {
     o->str = NULL;
     if (cJSON_IsString(v)) {
         o->str = v->valuestring;
         return 0;
+    }
+    if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, v)
+            if (!cJSON_IsString(e))
+                return -1;
+        if (!v->valuestring)
+            ((cJSON *)v)->valuestring = cJSON_PrintUnformatted(v);
+        o->str = v->valuestring;
+        return o->str ? 0 : -1;
     }
     if (!cJSON_IsNumber(v))
         return -1;

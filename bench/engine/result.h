@@ -52,6 +52,10 @@ struct rep_result {
         uint64_t read_bytes, write_bytes, dev_read_bytes, dev_write_bytes;
     } io;
     char handout[32]; /* how tasks reached the workers (mpi), "" */
+    char rss_source[32]; /* exec: how the workers' memory was measured
+                            ("cgroup v1", "sum of per-process peaks"), "" */
+    double agreement;    /* exec image: least fraction of bytes within one
+                            level of parbench's own; NAN: not checked */
 };
 
 /* One task of one measured repetition: the task record less what the
@@ -82,6 +86,9 @@ struct run_result {
     double setup_s;    /* workload setup and input generation */
     uint64_t input_bytes, output_bytes; /* the task arenas */
     double pool_spawn_s, pool_stop_s;   /* --pool persistent */
+    char runner_label[160]; /* how charts name the runner (exec: the
+                               peer's label), "" when it has none */
+    char runner_info[1536]; /* exec: the runner_info object's JSON text */
 
     /* The measured repetitions.  The summary is made of the first
      * nsummary; a repetition that failed is still recorded, last. */
@@ -89,7 +96,7 @@ struct run_result {
     size_t ntasks;
     size_t nreps, cap_reps, nsummary;
     int last_rep_failed;
-    char last_rep_error[256];
+    char last_rep_error[RUN_ERROR_MAX];
     struct rep_result *reps; /* [cap_reps] */
     int32_t *pids;           /* [cap_reps * workers]: repetition k's at
                                 k * workers */

@@ -114,6 +114,10 @@ static cJSON *rep_json(const struct run_result *r, size_t k, struct shape sh)
     cJSON_AddNumberToObject(o, "bytes_moved", (double)p->bytes_moved);
     if (p->handout[0])
         cJSON_AddStringToObject(o, "handout", p->handout);
+    if (p->rss_source[0])
+        cJSON_AddStringToObject(o, "rss_source", p->rss_source);
+    if (isfinite(p->agreement))
+        cJSON_AddNumberToObject(o, "agreement", p->agreement);
     if (deps) {
         num_or_null(o, "critical_path_s", p->critical_path_s);
         num_or_null(o, "input_wait_s", p->input_wait_s);
@@ -252,6 +256,18 @@ static cJSON *build(const struct run_result *r, struct run_state *s,
     for (size_t k = 0; reps && k < r->nreps; k++)
         cJSON_AddItemToArray(reps, rep_json(r, k, sh));
     int incomplete = add_summary(run, r) != 0 || !reps;
+    /* A runner that names itself (exec: the peer's language and model). */
+    if (r->runner_label[0])
+        cJSON_AddStringToObject(run, "runner_label", r->runner_label);
+    else if (p->runner->variant)
+        cJSON_AddStringToObject(run, "runner_label", p->runner_name);
+    if (r->runner_info[0]) {
+        cJSON *info = cJSON_Parse(r->runner_info);
+        if (cJSON_IsObject(info))
+            cJSON_AddItemToObject(run, "runner_info", info);
+        else
+            cJSON_Delete(info);
+    }
     if (cell) {
         cJSON *c = cJSON_AddObjectToObject(run, "cell");
         cJSON_AddNumberToObject(c, "index", (double)cell->index);

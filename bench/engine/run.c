@@ -126,6 +126,8 @@ struct rep_facts {
     int timed_out;       /* the runner ended it: a task or the run too long */
     int died_signal;     /* a worker process was killed by it; 0: none */
     double longest_task; /* s, the longest task record */
+    char label[160];     /* the runner's label and info (exec), "" */
+    char info[1536];
 };
 
 /* One repetition into *r and pids (the workers' ids); pool is the
@@ -136,11 +138,12 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
                    struct rep_facts *f, char *err, size_t errlen)
 {
     struct run_plan *p = s->plan;
-    struct run_measure m = {.tasks = recs, .pids = pids};
+    struct run_measure m = {.tasks = recs, .pids = pids, .agreement = NAN};
     memset(recs, 0, s->d.ntasks * sizeof *recs);
     memset(pids, 0, p->ro.workers * sizeof *pids);
     memset(r, 0, sizeof *r);
     memset(f, 0, sizeof *f);
+    r->agreement = NAN;
     if (p->w.ops->before_rep && !p->runner->own_before_rep) {
         char why[200];
         if (p->w.ops->before_rep(&p->w, why, sizeof why) != 0) {
@@ -194,6 +197,12 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
         }
     }
     snprintf(r->handout, sizeof r->handout, "%s", m.handout);
+    snprintf(r->rss_source, sizeof r->rss_source, "%s", m.rss_source);
+    r->agreement = m.agreement;
+    if (m.label[0])
+        snprintf(f->label, sizeof f->label, "%s", m.label);
+    if (m.info[0])
+        snprintf(f->info, sizeof f->info, "%s", m.info);
     f->timed_out = m.timed_out;
     f->died_signal = m.died_signal;
     for (size_t i = 0; i < s->d.ntasks; i++) {
@@ -263,7 +272,8 @@ cJSON *run_config_json(struct run_state *s, cJSON *run)
     struct run_plan *p = s->plan;
     const struct workload *w = &p->w;
     cJSON_AddStringToObject(run, "workload", w->ops->name);
-    cJSON_AddStringToObject(run, "runner", p->runner->name);
+    cJSON_AddStringToObject(run, "runner", p->runner_name[0] ? p->runner_name
+                                                             : p->runner->name);
     cJSON_AddNumberToObject(run, "workers", p->ro.workers);
     cJSON_AddNumberToObject(run, "tasks", (double)w->p.tasks);
     cJSON *par = cJSON_AddObjectToObject(run, "params");
@@ -308,13 +318,14 @@ void run_execute(struct run_state *s, struct run_result *res)
     struct run_plan *p = s->plan;
     size_t n = p->w.p.tasks;
     unsigned workers = p->ro.workers;
-    char err[256] = "";
+    char err[600] = "";
     enum run_status st = RUN_OK;
     struct task_record *recs = calloc(n, sizeof *recs);
     uint64_t *digests = calloc(n, sizeof *digests);
     int32_t *scratch = calloc(workers, sizeof *scratch); /* warm-up pids */
     void *pool = NULL;
-    struct run_measure pm = {0}; /* the persistent pool's start and stop */
+    /* the persistent pool's start and stop */
+    struct run_measure pm = {.agreement = NAN};
     run_result_init(res);
     res->setup_s = s->setup_s;
     if (!recs || !digests || !scratch ||
@@ -333,6 +344,10 @@ void run_execute(struct run_state *s, struct run_result *res)
         st = RUN_FAILED;
     }
     res->setup_s = s->setup_s;
+    if (pm.label[0])
+        snprintf(res->runner_label, sizeof res->runner_label, "%s", pm.label);
+    if (pm.info[0])
+        snprintf(res->runner_info, sizeof res->runner_info, "%s", pm.info);
     res->input_bytes = s->in_bytes;
     res->output_bytes = s->out_bytes;
     /* Failed tasks (a URL answering 404) make the run "partial" but do not
@@ -351,6 +366,11 @@ void run_execute(struct run_state *s, struct run_result *res)
         int32_t *pids = measured ? res->pids + res->nreps * workers : scratch;
         struct rep_facts f;
         int rc = one_rep(s, pool, recs, pids, digests, r, &f, err, sizeof err);
+        if (f.label[0])
+            snprintf(res->runner_label, sizeof res->runner_label, "%s",
+                     f.label);
+        if (f.info[0])
+            snprintf(res->runner_info, sizeof res->runner_info, "%s", f.info);
         if (measured) {
             incomplete |= keep_tasks(res, res->nreps, recs) != 0;
             res->nreps++;

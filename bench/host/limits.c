@@ -76,9 +76,23 @@ static int is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Kill every process in a cgroup and remove it (retrying while they die). */
+/* Kill every process in a cgroup and remove it (retrying while they die),
+ * with the cgroups inside it first (an exec runner's peer has its own,
+ * runners/exec_tree.c, left there when the run was killed from outside). */
 static void remove_cgroup(const char *dir)
 {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+            continue;
+        char sub[1400];
+        if (snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name) <
+            (int)sizeof sub)
+            remove_cgroup(sub);
+    }
+    if (d)
+        closedir(d);
     for (int attempt = 0; attempt < 100 && is_dir(dir); attempt++) {
         char buf[4096] = "";
         read_file(dir, "cgroup.procs", buf, sizeof buf);

@@ -59,8 +59,7 @@ static void entry_label(const cJSON *all, const cJSON *e, char *buf, size_t n)
         snprintf(buf, n, "%s", l);
     } else {
         double w = rl_num(e, "workers");
-        size_t used = (size_t)snprintf(buf, n, "%s", rl_str(e, "runner")
-                                       ? rl_str(e, "runner") : "?");
+        size_t used = (size_t)snprintf(buf, n, "%s", rl_runner(e));
         if (w > 0 && used < n)
             used += (size_t)snprintf(buf + used, n - used, ", %g worker%s", w,
                                      w == 1 ? "" : "s");

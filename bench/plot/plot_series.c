@@ -84,7 +84,7 @@ void plot_series_label(const cJSON *run, const char *omit, const char *extra,
                        int tasks_vary, char *buf, size_t n)
 {
     double w = rl_num(run, "workers"), t = rl_num(run, "tasks");
-    size_t used = (size_t)snprintf(buf, n, "%s", rl_str(run, "runner"));
+    size_t used = (size_t)snprintf(buf, n, "%s", rl_runner(run));
     if (!rl_in_list(omit, "workers") && used < n)
         used += (size_t)snprintf(buf + used, n - used, ", %g worker%s", w,
                                  w == 1 ? "" : "s");

@@ -65,7 +65,10 @@ static void add_num(struct rl_table *t, double v)
         rl_table_add(t, "%s", "");
 }
 
-static const char *const config_cols[] = {"workload", "runner", "workers", "tasks"};
+/* "runner_label": how charts name the runner (rl_runner: an exec peer's
+ * language, model and variant; the runner's name otherwise). */
+static const char *const config_cols[] = {"workload", "runner", "runner_label",
+                                          "workers", "tasks"};
 static const char *const limit_cols[][2] = {
     {"limit_cpus", "limits.cpus"}, {"limit_memory_bytes", "limits.memory_bytes"},
     {"limit_cpuset", "limits.cpuset"}, {"limit_mechanism", "limits.mechanism"}};
@@ -85,8 +88,12 @@ static const char *const rep_stats[] = {
 static void add_config(struct rl_table *t, const cJSON *run,
                        const struct names *p)
 {
-    for (size_t k = 0; k < N(config_cols); k++)
-        add_value(t, rl_get(run, config_cols[k]));
+    for (size_t k = 0; k < N(config_cols); k++) {
+        if (!strcmp(config_cols[k], "runner_label"))
+            rl_table_add(t, "%s", rl_runner(run));
+        else
+            add_value(t, rl_get(run, config_cols[k]));
+    }
     const cJSON *par = rl_get(run, "params");
     for (size_t k = 0; k < p->n; k++)
         add_value(t, cJSON_GetObjectItemCaseSensitive(par, p->v[k]));

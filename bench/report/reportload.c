@@ -380,6 +380,15 @@ int rl_field_text(const struct rl_field *f, char *buf, size_t n)
     return 1;
 }
 
+const char *rl_runner(const cJSON *run)
+{
+    const char *l = rl_str(run, "runner_label");
+    if (l && *l)
+        return l;
+    l = rl_str(run, "runner");
+    return l ? l : "?";
+}
+
 void rl_label(const cJSON *run, const char *extra, const char *skip,
               char *buf, size_t n)
 {
@@ -392,7 +401,7 @@ void rl_label(const cJSON *run, const char *extra, const char *skip,
     } while (0)
     ADD("%s", rl_str(run, "workload"));
     if (!rl_in_list(skip, "runner"))
-        ADD(" %s", rl_str(run, "runner"));
+        ADD(" %s", rl_runner(run));
     if (!rl_in_list(skip, "workers"))
         ADD(" w=%g", rl_num(run, "workers"));
     if (!rl_in_list(skip, "tasks"))

@@ -38,6 +38,10 @@ void rl_free(struct rl_report *r);
 const cJSON *rl_get(const cJSON *o, const char *path);
 const char *rl_str(const cJSON *o, const char *path);
 double rl_num(const cJSON *o, const char *path);
+/* How charts and tables name a run's runner: its runner_label (exec
+ * peers: "python3.11 multiprocessing fork, chunksize 1") when it has one,
+ * else its runner; "?" when neither is there. */
+const char *rl_runner(const cJSON *run);
 /* The numbers at path in each repetition of run, in order (non-numbers
  * skipped).  *out is malloc'ed (free it); returns the count. */
 size_t rl_rep_values(const cJSON *run, const char *path, double **out);

@@ -61,6 +61,8 @@ for runner in "single" "pthreads --workers 2" "fork --workers 2" "fork --workers
             fi
             eq "$name: checksum" "$ref" "$(jq_py "$out" 'r["runs"][0]["result"]["checksum"]')"
             eq "$name: no task before its inputs" ordered "$(python3 "$TMPD/order.py" "$out" 2>&1 | tail -1)"
+            # one report per runner is enough for the closing schema check
+            [ "$strategy$io" = levelread ] || rm -f "$out"
         done
     done
 done
@@ -148,13 +150,18 @@ cat >"$TMPD/m.json" <<'EOF'
 EOF
 expect_exit 2 "a matrix with an async pyramid cell is refused before running" \
     "$PB" matrix "$TMPD/m.json" --output "$TMPD/m-out.json"
+deps=$("$PB" list | awk '/^  [a-z]/ {r=$1} /task dependencies:/ {printf " %s:%s", r, $3}')
 eq "list: which runners support dependencies" "single:yes pthreads:yes fork:yes async:no mpi:yes" \
-   "$("$PB" list | awk '/^  [a-z]/ {r=$1} /task dependencies:/ {printf "%s%s:%s", s, r, $3; s=" "}')"
+   "$(for r in single pthreads fork async mpi; do grep -o " $r:[a-z]*" <<<"$deps"; done | xargs)"
 expect_exit 2 "--schedule static is refused" "$PB" run "${PYR[@]}" --runner pthreads --schedule static
 expect_exit 2 "--batch 6 is refused" "$PB" run "${PYR[@]}" --strategy batch --batch 6
 expect_exit 2 "--tasks that disagree are refused" "$PB" run "${PYR[@]}" --tasks 3
 expect_exit 2 "--depth 12 is refused" "$PB" run "${PYR[@]}" --depth 12
 expect_exit 2 "a --dir that does not exist is refused" "$PB" run "${PYR[@]}" --dir "$TMPD/none"
+mkdir -p "$TMPD/theirs" && echo mine >"$TMPD/theirs/L02_000001.tif"
+expect_exit 2 "a --dir holding a file of a name the pyramid writes is refused" \
+    "$PB" run "${PYR[@]}" --dir "$TMPD/theirs"
+eq "that file is left alone" mine "$(cat "$TMPD/theirs/L02_000001.tif")"
 
 # Charts: time against workers per strategy, the read/compute/write split,
 # the timeline by level with the waits for inputs.

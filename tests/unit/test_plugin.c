@@ -14,6 +14,7 @@ static size_t field_size(enum opt_type t)
 {
     switch (t) {
     case OT_STR:
+    case OT_ARGV:
         return sizeof(const char *);
     case OT_UINT:
     case OT_SIZE:

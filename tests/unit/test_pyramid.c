@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench/engine/plugin.h"
 #include "kernels/pyramid.h"
@@ -231,6 +232,50 @@ START_TEST(strategies)
 }
 END_TEST
 
+/* A process that rebuilds the workload from its options as they travel
+ * to an mpi rank (the wire form) works in the driver's directory and
+ * removes nothing of it. */
+START_TEST(rank_uses_driver_dir)
+{
+    const char *kv[] = {"images", "3", "side", "600", NULL};
+    struct workload d = setup_wl(kv);
+    const struct workload_ops *wo = d.ops;
+    ck_assert_int_eq(wo->prepare(&d, err, sizeof err), 0);
+    struct workload rk = {.ops = wo, .p = d.p};
+    memset(rk.params, 0, sizeof rk.params);
+    char text[4200], *keep[32] = {0};
+    for (size_t i = 0; i < wo->nopts && i < 32; i++) {
+        int w = opt_wire_format(&wo->opts[i], d.params, text, sizeof text);
+        ck_assert_int_ge(w, 0);
+        if (w == 0)
+            ck_assert_int_eq(opt_wire_read(&wo->opts[i], rk.params,
+                                           keep[i] = strdup(text)), 0);
+    }
+    const struct opt *o = opt_find(wo->opts, wo->nopts, "run-dir");
+    ck_assert_ptr_nonnull(o);
+    ck_assert_ptr_null(o->help); /* internal: not on the command line */
+    ck_assert_int_eq(opt_wire_format(o, rk.params, text, sizeof text), 0);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", text);
+    ck_assert_int_eq(wo->setup(&rk, err, sizeof err), 0);
+    struct task_result r = {0};
+    void *ctx;
+    ck_assert_int_eq(wo->worker_init(&rk, &ctx), 0);
+    ck_assert_int_eq(wo->run_task(&rk, ctx, 0, NULL, NULL, &r), 0);
+    wo->worker_fini(&rk, ctx);
+    rk.ops->teardown(&rk);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/in_000000.tif", dir);
+    ck_assert_int_eq(access(path, F_OK), 0); /* still there */
+    snprintf(path, sizeof path, "%s/L01_000000.tif", dir);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    d.ops->teardown(&d);
+    ck_assert_int_ne(access(dir, F_OK), 0); /* the driver's teardown */
+    for (size_t i = 0; i < 32; i++)
+        free(keep[i]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pyramid");
@@ -240,6 +285,7 @@ int main(void)
     tcase_add_test(tc, plan_counts);
     tcase_add_test(tc, files_round_trip);
     tcase_add_test(tc, strategies);
+    tcase_add_test(tc, rank_uses_driver_dir);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
