@@ -303,6 +303,15 @@ static int prepare(const struct workload *w, char *err, size_t errlen)
     return rc;
 }
 
+/* The directory, and --dir set to it for a setup elsewhere (mpi ranks):
+ * a temporary directory made here is then shared, not made again. */
+static const char *workdir(const struct workload *w, void *params)
+{
+    struct pyr_params *pp = params;
+    pp->dir = crun(w)->dir;
+    return crun(w)->dir;
+}
+
 /* Before every repetition: the last one's outputs removed, so each
  * repetition creates its files afresh (renaming over an existing file
  * makes some file systems -- ext4's auto_da_alloc -- start writing the
@@ -435,6 +444,7 @@ const struct workload_ops wl_pyramid = {
     .stage = stage,
     .prepare = prepare,
     .before_rep = before_rep,
+    .workdir = workdir,
     .fold = fold,
     .all_or_nothing = 1,
     .worker_bytes = worker_bytes,

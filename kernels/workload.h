@@ -203,6 +203,13 @@ struct workload_ops {
      * barrier per level costs one internal node, not s x s edges).
      * NULL: no barriers. */
     unsigned (*stage)(const struct workload *w, size_t i);
+    /* Optional, WL_DISK: the directory its files live in, after setup
+     * (the one its options named, or a temporary one setup made), and
+     * into params (a copy of w->params, for a setup of this configuration
+     * in other processes: the mpi runner's ranks) the option values that
+     * make that setup use this directory instead of making its own.  The
+     * strings set in params may point into w's plan. */
+    const char *(*workdir)(const struct workload *w, void *params);
     /* 1: charts also show execution time against workers (workers_W),
      * for workloads whose time per worker count tells the story. */
     int workers_chart;

@@ -182,6 +182,45 @@ static const char *exe_path(const struct run_options *o, char *buf, size_t n)
     return buf;
 }
 
+/* A disk workload's files are in one directory (its workdir op) that
+ * every rank must see: on other hosts, a file system they share.  The
+ * ranks are told to use that directory (the op sets the option that says
+ * so in job's copy of the parameters: a temporary directory is not made
+ * again by each rank), and the driver leaves a marker file of this job
+ * there, which each rank looks for before its setup; one that does not
+ * find it says so and the job does not start.  The marker is removed
+ * once the ranks are ready (or failed to be). */
+static int mark_workdir(struct job *j, const struct workload *w,
+                        struct mpi_job *job, char *name, size_t n)
+{
+    const char *dir = w->ops->workdir(w, job->w.params);
+    if (!dir || !*dir)
+        return 0;
+    uint64_t seed[2] = {(uint64_t)getpid(), (uint64_t)(pb_now() * 1e9)};
+    snprintf(name, n, ".parbench-mpi-%016llx",
+             (unsigned long long)pb_hash64(seed, sizeof seed, 0x6d7069));
+    snprintf(j->marker, sizeof j->marker, "%s/%s", dir, name);
+    int fd = open(j->marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+                                 O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        snprintf(j->m->error, sizeof j->m->error, "mpi: cannot write in "
+                 "the workload's directory %s: %s", dir, strerror(errno));
+        j->marker[0] = 0;
+        return -1;
+    }
+    close(fd);
+    job->workdir = dir;
+    job->marker = name;
+    return 0;
+}
+
+static void unmark_workdir(struct job *j)
+{
+    if (j->marker[0])
+        unlink(j->marker);
+    j->marker[0] = 0;
+}
+
 static int spawn(struct job *j, const struct workload *w,
                  const struct run_options *o)
 {
@@ -213,8 +252,12 @@ static int spawn(struct job *j, const struct workload *w,
     struct mpi_job job = {.w = *w,
                           .schedule = o->schedule, .transfer = o->transfer,
                           .reps = j->reps, .task_timeout_s = o->task_timeout_s};
+    char marker[64];
+    if (w->ops->workdir && mark_workdir(j, w, &job, marker, sizeof marker))
+        return -1;
     if (mpi_job_to_args(&job, argv, &argc, MAX_ARGS - 1, jbuf, sizeof jbuf)) {
         snprintf(j->m->error, sizeof j->m->error, "mpi: job options too long");
+        unmark_workdir(j);
         return -1;
     }
     argv[argc] = NULL;
@@ -358,6 +401,7 @@ static void free_job(struct job *j)
 {
     if (j->pid > 0 && !j->reaped)
         terminate(j);
+    unmark_workdir(j);
     for (struct linebuf *b = &j->out; b; b = b == &j->out ? &j->err : NULL) {
         if (b->fd >= 0)
             close(b->fd);
@@ -398,6 +442,7 @@ static int open_pool(const struct workload *w, const struct task_data *d,
         return -1;
     }
     drive(j, UNTIL_READY);
+    unmark_workdir(j); /* every rank has looked for it by now */
     if (j->ready)
         m->spawn_s = j->t_ready - j->t_exec;
     /* The worker ranks on this host, for the supervisor to kill if the run
@@ -448,6 +493,7 @@ static int run(void *pool, struct run_measure *m)
     j->reps_done++;
     m->wall_s = j->wall;
     m->bytes_moved = j->moved;
+    m->input_wait_s = j->input_wait;
     for (unsigned k = 0; k < j->nranks; k++) {
         m->workers_user_s += j->use[k].user_s;
         m->workers_sys_s += j->use[k].sys_s;
@@ -493,7 +539,7 @@ const struct runner runner_mpi = {
     .name = "mpi",
     .help = "a head and --workers ranks started by MPICH's mpiexec, on this "
             "host or --hosts/--hostfile (--transfer local|copy)",
-    .kinds = WL_CPU | WL_IO,
+    .kinds = WL_CPU | WL_IO | WL_DISK | WL_DEPS,
     .transfers = 1u << TRANSFER_LOCAL | 1u << TRANSFER_COPY,
     .default_transfer = TRANSFER_LOCAL,
     .unavailable = unavailable,
@@ -501,6 +547,7 @@ const struct runner runner_mpi = {
     .run = run,
     .close = close_pool,
     .persistent = 1,
+    .own_before_rep = 1, /* the head, before each "go" (mpi_rank.c) */
     .opts = mpi_opts,
     .nopts = sizeof mpi_opts / sizeof *mpi_opts,
     .check = check,

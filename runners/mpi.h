@@ -24,7 +24,10 @@
  *                                       (head-messages, static-blocks,
  *                                       node-counter: mpi_rank.h)
  *      PBMPI R                          all ranks ready: timed region starts
- *      PBMPI D <wall_s> <bytes_moved>   timed region over
+ *      PBMPI D <wall_s> <bytes_moved> <input_wait_s>
+ *                                       timed region over (input_wait_s:
+ *                                       with task dependencies, the free
+ *                                       workers' wait for a ready task)
  *      PBMPI T <task> <hex task_record> one per task
  *      PBMPI U <rank> <hex mpi_usage>   one per rank, head included
  *      PBMPI E                          end of a repetition: everything
@@ -58,6 +61,11 @@ struct mpi_job {
     enum transfer transfer; /* TRANSFER_LOCAL or TRANSFER_COPY */
     double task_timeout_s;  /* a worker rank running one task longer ends
                                itself (PBMPI O, exit 124); 0: none */
+    const char *workdir;    /* a disk workload's directory (its workdir
+                               op), which every rank must see; NULL: none */
+    const char *marker;     /* a file the driver made in workdir for this
+                               job: a rank that does not find it is not
+                               looking at the driver's directory */
     unsigned reps;          /* repetitions the ranks run (>= 1): 1 per job
                                with --pool per-repetition, the warm-up and
                                every measured one with persistent */

@@ -4,6 +4,7 @@
 #ifndef PB_RUNNER_MPI_DRIVER_H
 #define PB_RUNNER_MPI_DRIVER_H
 
+#include <limits.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -41,6 +42,7 @@ struct job {
     unsigned nuse;
     double wall;              /* the D line */
     unsigned long long moved;
+    double input_wait;        /* the D line: workers' wait for inputs */
     int have_d;
     /* [nranks] from the P lines: the MPI process, its watcher, its host */
     struct { int pid, watcher; char host[PB_HOST_MAX]; } *rank;
@@ -59,6 +61,8 @@ struct job {
     int dead_pid;
     char dead_host[PB_HOST_MAX], dead_how[128];
     char last_err[200];       /* last other line on mpiexec's stderr */
+    char marker[PATH_MAX];    /* the marker file in a disk workload's
+                                 directory while the ranks start ("": none) */
 };
 
 /* Read what is there on b (mpiexec's standard output when results is 1,

@@ -100,23 +100,53 @@ static int next_task(struct head *h, int wrank, size_t *i)
     return 1;
 }
 
-/* Give worker rank `wr` its next task, or tell it to stop. */
-static void dispatch(struct head *h, int wr)
+/* Send task i (with copy, and its input) to worker rank wr. */
+static void send_task(struct head *h, int wr, size_t i)
 {
     struct rank *r = h->r;
-    struct task_msg m = {0};
-    size_t i;
-    if (!next_task(h, wr, &i)) {
-        MPI_Send(&m, sizeof m, MPI_BYTE, wr, TAG_STOP, COMM);
-        return;
-    }
-    m.task = i;
+    struct task_msg m = {.task = i};
     h->inflight[wr] = i;
     MPI_Send(&m, sizeof m, MPI_BYTE, wr, TAG_TASK, COMM);
     if (r->job.transfer == TRANSFER_COPY) {
         mpi_send_bytes(r->in + r->in_off[i], r->in_len[i], wr, TAG_INPUT);
         h->moved += r->in_len[i] + r->out_len[i];
     }
+}
+
+static void send_stop(int wr)
+{
+    struct task_msg m = {0};
+    MPI_Send(&m, sizeof m, MPI_BYTE, wr, TAG_STOP, COMM);
+}
+
+/* Give worker rank `wr` its next task, or tell it to stop. */
+static void dispatch(struct head *h, int wr)
+{
+    size_t i;
+    if (next_task(h, wr, &i))
+        send_task(h, wr, i);
+    else
+        send_stop(wr);
+}
+
+/* Wait for the next result from any worker: its record (and with copy its
+ * output) into place; returns the worker's rank and the task in *task. */
+static int receive_result(struct head *h, size_t *task)
+{
+    struct rank *r = h->r;
+    struct task_record rec;
+    MPI_Request req;
+    MPI_Status st;
+    MPI_Irecv(&rec, sizeof rec, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, COMM,
+              &req);
+    mpi_wait(&req, &st);
+    int wr = st.MPI_SOURCE;
+    size_t i = h->inflight[wr];
+    if (r->job.transfer == TRANSFER_COPY)
+        mpi_recv_bytes(r->out + r->out_off[i], r->out_len[i], wr, TAG_OUTPUT);
+    h->recs[i] = rec;
+    *task = i;
+    return wr;
 }
 
 /* The timed region; returns its wall time. */
@@ -131,23 +161,110 @@ double mpi_head_loop(struct head *h)
     }
     double wall = 0;
     for (size_t done = 0; done < r->nt;) {
-        struct task_record rec;
-        MPI_Request req;
-        MPI_Status st;
-        MPI_Irecv(&rec, sizeof rec, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, COMM,
-                  &req);
-        mpi_wait(&req, &st);
-        int wr = st.MPI_SOURCE;
-        size_t i = h->inflight[wr];
-        if (r->job.transfer == TRANSFER_COPY)
-            mpi_recv_bytes(r->out + r->out_off[i], r->out_len[i], wr,
-                           TAG_OUTPUT);
-        h->recs[i] = rec;
+        size_t i;
+        int wr = receive_result(h, &i);
         if (++done == r->nt)
             wall = pb_now() - r->t0;
         dispatch(h, wr);
     }
     return wall;
+}
+
+/* One more task completed (run or not run); the wall time at the last. */
+static void completed(struct head *h)
+{
+    if (++h->ndone == h->r->nt)
+        h->wall = pb_now() - h->r->t0;
+}
+
+/* The next ready task for worker rank wr, as pb_sched_take answers (1, 0:
+ * none ready now, -1: every task handed out).  A task whose input failed
+ * is recorded here as not run, in the head's clock and under the worker
+ * that asked, and completed as failed, which may make its own dependents
+ * ready (and not runnable) in turn. */
+static int take_ready(struct head *h, int wr, size_t *i)
+{
+    struct rank *r = h->r;
+    int got;
+    while ((got = pb_sched_take(r->sched, i)) == 1) {
+        size_t failed = pb_sched_failed_input(r->sched, *i);
+        if (!failed)
+            break;
+        struct task_record *rec = &h->recs[*i];
+        memset(rec, 0, sizeof *rec);
+        /* No task data: a not-run task touches none (runner_exec_ready
+         * only records it). */
+        runner_exec_ready(&r->w, NULL, NULL, *i, r->t0, wr - 1, rec,
+                          pb_sched_ready_s(r->sched, *i), failed);
+        memcpy(rec->host, h->hosts[wr], sizeof rec->host);
+        pb_sched_done(r->sched, *i, 1, rec->end_s);
+        completed(h);
+    }
+    return got;
+}
+
+/* The timed region with task dependencies.  The head keeps the scheduler
+ * (runners/graph.h) to itself: it hands a ready task to each free worker,
+ * and on each result completes that task, which may make others ready for
+ * the workers waiting.  A free worker with nothing ready waits without a
+ * message (its wait, from the head's view, is input_wait); once every task
+ * has been handed out, a free worker is told to stop.  A task's ready_s is
+ * the latest end_s of its inputs as their workers recorded them, so it is
+ * in the same time frame as every other time of the records. */
+double mpi_head_graph(struct head *h)
+{
+    struct rank *r = h->r;
+    pb_sched_reset(r->sched);
+    h->ndone = 0, h->wall = 0, h->input_wait = 0;
+    for (int k = 0; k < r->size; k++)
+        h->busy[k] = 0, h->stopped[k] = 0, h->idle_since[k] = 0;
+    for (;;) {
+        int running = 0;
+        for (int k = 1; k < r->size; k++) {
+            if (h->busy[k] || h->stopped[k])
+                continue;
+            size_t i;
+            int got = take_ready(h, k, &i);
+            double now = pb_now();
+            if (got != 0 && h->idle_since[k] > 0) {
+                h->input_wait += now - h->idle_since[k];
+                h->idle_since[k] = 0;
+            }
+            if (got == 1) {
+                send_task(h, k, i);
+                h->busy[k] = 1;
+            } else if (got == 0) {
+                if (h->idle_since[k] == 0)
+                    h->idle_since[k] = now;
+            } else {
+                send_stop(k);
+                h->stopped[k] = 1;
+            }
+        }
+        for (int k = 1; k < r->size; k++)
+            running += h->busy[k];
+        if (h->ndone == r->nt || !running)
+            break; /* !running before the end: cannot happen (acyclic) */
+        size_t i;
+        int wr = receive_result(h, &i);
+        struct task_record *rec = &h->recs[i];
+        rec->ready_s = pb_sched_ready_s(r->sched, i);
+        h->busy[wr] = 0;
+        pb_sched_done(r->sched, i, rec->res.status != 0, rec->end_s);
+        completed(h);
+    }
+    /* Workers still waiting when the last task ended: nothing more will
+     * become ready. */
+    double now = pb_now();
+    for (int k = 1; k < r->size; k++) {
+        if (h->idle_since[k] > 0)
+            h->input_wait += now - h->idle_since[k], h->idle_since[k] = 0;
+        if (!h->stopped[k])
+            send_stop(k), h->stopped[k] = 1;
+    }
+    if (h->ndone != r->nt)
+        MPI_Abort(COMM, 4);
+    return h->wall;
 }
 
 void mpi_worker_loop(struct rank *r)
@@ -315,7 +432,8 @@ void mpi_head_report(FILE *f, struct head *h, double wall,
 {
     struct rank *r = h->r;
     char hex[2 * sizeof(struct task_record) + 1];
-    fprintf(f, MPI_LINE_TAG "D %a %llu\n", wall, (unsigned long long)h->moved);
+    fprintf(f, MPI_LINE_TAG "D %a %llu %a\n", wall,
+            (unsigned long long)h->moved, h->input_wait);
     for (size_t i = 0; i < r->nt; i++) {
         mpi_hex_encode(&h->recs[i], sizeof h->recs[i], hex);
         fprintf(f, MPI_LINE_TAG "T %zu %s\n", i, hex);

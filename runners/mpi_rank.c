@@ -43,6 +43,7 @@
  * that host's processes, then may report any of them.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,10 +85,29 @@ static int prepare(struct rank *r)
     char err[PB_ERR_MAX] = "";
     r->w = r->job.w; /* from_args found the workload, or failed */
     r->w.plan = NULL;
+    /* A disk workload: the driver's directory must be this rank's too
+     * (runners/mpi.c, mark_workdir), before setup uses it. */
+    if (r->job.marker) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", r->job.workdir, r->job.marker);
+        if (access(path, F_OK) != 0)
+            return fail(r, "not the driver's directory (give --dir one "
+                        "every host shares): %s", r->job.workdir);
+    }
     if (r->w.ops->setup && r->w.ops->setup(&r->w, err, sizeof err) != 0)
         return fail(r, "workload setup: %s", err);
     r->setup_done = 1;
     r->nt = r->w.p.tasks;
+    /* The head schedules dependent tasks: the graph from the workload's
+     * deps/stage ops, as the driver built it (runners/graph.h). */
+    if (r->rank == 0 && (r->w.ops->kind & WL_DEPS)) {
+        if (pb_graph_build(&r->w, r->nt, &r->graph, err, sizeof err) != 0)
+            return fail(r, "task graph: %s", err);
+        void *mem = r->graph ? malloc(pb_sched_bytes(r->graph)) : NULL;
+        if (r->graph && !mem)
+            return fail(r, "out of memory for the task graph");
+        r->sched = mem ? pb_sched_init(mem, r->graph) : NULL;
+    }
     size_t *v = calloc(4 * (r->nt ? r->nt : 1), sizeof *v);
     if (!v)
         return fail(r, "out of memory for the task plan");
@@ -307,7 +327,8 @@ static const char *const handout_names[] = {"head-messages", "static-blocks",
 static int32_t choose_handout(const struct rank *r,
                               const struct rank_info *infos)
 {
-    if (r->job.transfer != TRANSFER_LOCAL)
+    /* Dependencies: only the head knows what is ready. */
+    if (r->job.transfer != TRANSFER_LOCAL || r->graph)
         return HANDOUT_MESSAGES;
     if (r->job.schedule == SCHED_STATIC)
         return HANDOUT_BLOCKS;
@@ -445,7 +466,14 @@ int mpi_rank_main(int argc, char **argv)
         h.inflight = calloc((size_t)r->size, sizeof *h.inflight);
         h.blo = calloc((size_t)r->size, sizeof *h.blo);
         h.bhi = calloc((size_t)r->size, sizeof *h.bhi);
-        if (!h.recs || !h.inflight || !h.blo || !h.bhi || !use) {
+        h.busy = calloc((size_t)r->size, 2);
+        h.stopped = h.busy ? h.busy + r->size : NULL;
+        h.idle_since = calloc((size_t)r->size, sizeof *h.idle_since);
+        h.hosts = calloc((size_t)r->size, sizeof *h.hosts);
+        for (int k = 0; h.hosts && k < r->size; k++)
+            memcpy(h.hosts[k], infos[k].host, sizeof h.hosts[k]);
+        if (!h.recs || !h.inflight || !h.blo || !h.bhi || !use || !h.busy ||
+            !h.idle_since || !h.hosts) {
             mpi_put_line(out, "F", "mpi rank 0: out of memory");
             fflush(out);
             MPI_Abort(COMM, 3);
@@ -459,6 +487,21 @@ int mpi_rank_main(int argc, char **argv)
      * with a futex wake-up, and the workers wait for it in the kernel. */
     int futex_go = 0;
     for (unsigned rep = 0; rep < r->job.reps; rep++) {
+        /* Before each repetition, outside the timed region (pyramid: the
+         * last repetition's outputs removed, with --cache cold the inputs
+         * evicted from the page cache): the head does it, on its host,
+         * just before "go", and the driver does not (own_before_rep): a
+         * persistent job's ranks do not wait for the driver between
+         * repetitions, so its call would overlap a running one. */
+        if (r->rank == 0 && go.go && r->w.ops->before_rep) {
+            char why[PB_ERR_MAX], msg[PB_ERR_MAX + 64];
+            if (r->w.ops->before_rep(&r->w, why, sizeof why) != 0) {
+                snprintf(msg, sizeof msg, "mpi rank 0: %s", why);
+                mpi_put_line(out, "F", msg);
+                fflush(out);
+                MPI_Abort(COMM, 3);
+            }
+        }
         if (!futex_go) {
             if (r->rank == 0)
                 go.t0 = r->t0 = pb_now();
@@ -492,8 +535,9 @@ int mpi_rank_main(int argc, char **argv)
         double wall = 0;
         if (r->rank == 0) {
             h.next = 0;
-            wall = r->handout == HANDOUT_MESSAGES ? mpi_head_loop(&h)
-                                                  : mpi_head_collect(&h);
+            wall = r->graph ? mpi_head_graph(&h)
+                   : r->handout == HANDOUT_MESSAGES ? mpi_head_loop(&h)
+                                                    : mpi_head_collect(&h);
         } else if (r->handout == HANDOUT_MESSAGES) {
             mpi_worker_loop(r);
         } else {

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "runners/graph.h"
 #include "runners/mpi.h"
 
 #define COMM MPI_COMM_WORLD
@@ -98,6 +99,10 @@ struct rank {
     struct rank_watch *watch;  /* shared with the watcher, or NULL */
     struct node_sync *sync;    /* every rank on one node: futex signalling
                                   (NULL otherwise) */
+    struct pb_graph *graph;    /* the head, for a workload with task
+                                  dependencies (WL_DEPS): built from its
+                                  deps/stage ops after setup; else NULL */
+    struct pb_sched *sched;    /* the head's scheduler of graph */
     struct done_rec *done;     /* records kept until the end: [ndone_cap] */
     size_t ndone_cap;
     enum handout handout;      /* as the head decided */
@@ -115,6 +120,15 @@ struct head {
     size_t *blo, *bhi; /* [size] static: rest of each worker's block */
     size_t next;       /* dynamic: next task */
     uint64_t moved;    /* copy: input + output bytes sent and received */
+    /* With a graph (mpi_head_graph), per worker rank [size]: */
+    unsigned char *busy;    /* running a task the head sent */
+    unsigned char *stopped; /* told to stop: every task was handed out */
+    double *idle_since;     /* free with nothing ready since (head's clock,
+                               pb_now()); 0: not waiting */
+    char (*hosts)[PB_HOST_MAX]; /* each rank's host, from the ready gather */
+    size_t ndone;      /* tasks completed (run, or not run: failed input) */
+    double wall;       /* set when the last task completed */
+    double input_wait; /* summed waits of free workers for a ready task */
 };
 
 /* Wait for r, testing and sleeping in between (MPICH's own waits poll in
@@ -127,6 +141,9 @@ void mpi_recv_bytes(void *p, size_t n, int src, int tag);
 /* The timed region: the head's loop (returns its wall time) and a
  * worker's (returns when told to stop, or when its tasks are done). */
 double mpi_head_loop(struct head *h);
+/* The same with task dependencies (r->graph): ready tasks to free workers,
+ * dependents of a failed task recorded as not run without being sent. */
+double mpi_head_graph(struct head *h);
 void mpi_worker_loop(struct rank *r);
 /* The same without hand-out messages (HANDOUT_BLOCKS, HANDOUT_COUNTER):
  * the head only collects every worker's records at the end. */

@@ -68,7 +68,9 @@ static void on_result_line(struct job *j, char *line)
         j->wall = strtod(p, &end);
         if (end == p || *end != ' ')
             return protocol_error(j, line);
-        j->moved = strtoull(end + 1, NULL, 10);
+        j->moved = strtoull(end + 1, &end, 10);
+        /* With task dependencies: the workers' summed wait for inputs. */
+        j->input_wait = *end == ' ' ? strtod(end + 1, NULL) : 0;
         j->have_d = 1;
         return;
     case 'T': {

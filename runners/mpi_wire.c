@@ -66,6 +66,12 @@ int mpi_job_to_args(const struct mpi_job *j, char **argv, int *argc, int cap,
         push(argv, argc, cap, "--tasks") || push(argv, argc, cap, tasks) ||
         push(argv, argc, cap, "--tasks-given") || push(argv, argc, cap, given))
         return -1;
+    if (j->workdir && j->marker &&
+        (push(argv, argc, cap, "--workdir") ||
+         push(argv, argc, cap, (char *)j->workdir) ||
+         push(argv, argc, cap, "--marker") ||
+         push(argv, argc, cap, (char *)j->marker)))
+        return -1;
     for (size_t k = 0; k < w->ops->nopts; k++) {
         const struct opt *o = &w->ops->opts[k];
         char val[4096];
@@ -172,6 +178,12 @@ int mpi_job_from_args(struct mpi_job *j, int argc, char **argv, char *err,
             if (end == val || *end || !(d >= 0))
                 return bad(err, errlen, name, val);
             j->task_timeout_s = d;
+        } else if (!strcmp(name, "workdir")) {
+            j->workdir = val;
+        } else if (!strcmp(name, "marker")) {
+            if (strchr(val, '/') || !val[0])
+                return bad(err, errlen, name, val);
+            j->marker = val;
         } else if (!strcmp(name, "schedule")) {
             if (!strcmp(val, "static"))
                 j->schedule = SCHED_STATIC;

@@ -216,6 +216,12 @@ struct runner {
                           void *ctx);
     /* 1: --pool persistent is supported. */
     int persistent;
+    /* 1: its workers call the workload's before_rep themselves, before
+     * each repetition (the mpi runner's head: a persistent job's ranks go
+     * from one repetition to the next without waiting for the driver, so
+     * the driver's call would overlap a running repetition); bench then
+     * does not. */
+    int own_before_rep;
     /* Its own options, rows whose offsets are into its own struct (at most
      * PB_PARAMS_MAX bytes), which run() finds in o->params.  Giving one
      * of them with another runner is refused ("--X works with the Y

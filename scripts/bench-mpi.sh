@@ -4,8 +4,13 @@
 # modes, measured side by side in one go.  Prints wall time, speedup over
 # single, per-task overhead and start-up time, and the target line
 # "mpi (local) within 10% of fork (shared) at 2 workers" as PASS or MISS.
+# Then task dependencies: the pyramid workload (level and dataflow, page
+# cache warm) at 2 workers on pthreads, fork (shared, copy) and mpi (local,
+# copy), with the median wall time, the ratio to pthreads, the workers'
+# wait for inputs and the critical path.
 # A benchmark, not a test: it asserts nothing and always exits 0.
-#   SIZE=100MB TASKS=10 COMPLEXITY=2 REPEAT=5 scripts/bench-mpi.sh
+#   SIZE=100MB TASKS=10 COMPLEXITY=2 REPEAT=5 PYR_IMAGES=32 PYR_SIDE=1024 \
+#   scripts/bench-mpi.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-image-common.sh
@@ -49,4 +54,38 @@ if mpi and fork:
                                            "PASS" if ratio <= 1.10 else "MISS"))
 else:
     print("target: mpi (local) within 10% of fork (shared) at 2 workers: MISS (a run failed)")
+PY
+
+# ---- task dependencies: the pyramid ------------------------------------------
+PYR_IMAGES=${PYR_IMAGES:-32} PYR_SIDE=${PYR_SIDE:-1024}
+pout=$(mktemp -d /tmp/parbench-bench-mpi-deps.XXXXXX)
+echo
+echo "pyramid: $PYR_IMAGES images of ${PYR_SIDE}x$PYR_SIDE, 16-bit TIFF in ${TMPDIR:-/tmp}," \
+     "page cache warm, 2 workers, $REPEAT repetitions (reports in $pout)"
+n=0
+for st in level dataflow; do
+    for r in "pthreads" "fork --transfer shared" "fork --transfer copy" \
+             "mpi --transfer local" "mpi --transfer copy"; do
+        n=$((n + 1))
+        "$PB" run --workload pyramid --images "$PYR_IMAGES" --side "$PYR_SIDE" --strategy "$st" \
+            --repeat "$REPEAT" --warmup 1 --quiet --workers 2 --runner $r \
+            --output "$pout/$(printf %02d $n).json" || echo "  (run failed: $st $r)"
+    done
+done
+python3 - "$pout" <<'PY'
+import glob, json, sys
+runs = [r for f in sorted(glob.glob(sys.argv[1] + "/*.json"))
+        for r in json.load(open(f))["runs"] if r["status"] == "ok"]
+mid = lambda xs: sorted(xs)[len(xs) // 2]
+med = lambda r, k: mid([p[k] for p in r["repetitions"] if p.get(k) is not None] or [0])
+print("%-9s %-9s %-8s %9s %11s %13s %15s" % ("strategy", "runner", "transfer", "median s",
+      "/ pthreads", "input wait s", "critical path s"))
+for r in runs:
+    st = r["params"]["strategy"]
+    base = next((med(x, "wall_s") for x in runs if x["runner"] == "pthreads"
+                 and x["params"]["strategy"] == st), None)
+    print("%-9s %-9s %-8s %9.4f %10.2fx %13.4f %15.4f" % (
+        st, r["runner"], r["params"]["transfer"], med(r, "wall_s"),
+        med(r, "wall_s") / base if base else float("nan"),
+        med(r, "input_wait_s"), med(r, "critical_path_s")))
 PY

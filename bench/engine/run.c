@@ -144,7 +144,7 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
     memset(r, 0, sizeof *r);
     memset(f, 0, sizeof *f);
     r->agreement = NAN;
-    if (p->w.ops->before_rep) {
+    if (p->w.ops->before_rep && !p->runner->own_before_rep) {
         char why[200];
         if (p->w.ops->before_rep(&p->w, why, sizeof why) != 0) {
             snprintf(err, errlen, "%s", why);

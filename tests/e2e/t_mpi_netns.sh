@@ -118,3 +118,43 @@ eq "remote worker killed: error names rank 2 on its host" True \
    "$(jq_py "$out" '(lambda e: "mpi rank 2 (worker 1" in e and "on host '"${ns[2]}"' was killed by signal 9" in e)(r["runs"][0]["error"])')"
 sleep 0.3
 eq "remote worker killed: no rank left" "" "$(pgrep -f "mpi-rank .*--seed $seed ")"
+
+# ---- a disk workload with task dependencies across hosts ---------------------
+# The pyramid's image files are in one directory the three "hosts" share
+# (they share this machine's file system): the driver's temporary one,
+# used by every rank.  Same checksum as single, tasks on both worker hosts.
+pyr=(--repeat 1 --warmup 0 --quiet --workload pyramid --images 9 --side 512 --min-side 40)
+"$PB" run "${pyr[@]}" --runner single --output "$TMPD/pyr1.json"
+pref=$(jq_py "$TMPD/pyr1.json" 'r["runs"][0]["result"]["checksum"]')
+for tr in local copy; do
+    out="$TMPD/pyr-$tr.json"
+    timeout 60 "$PB" run "${pyr[@]}" "${mpi[@]}" --transfer "$tr" --output "$out" 2>"$TMPD/err"
+    rc=$?
+    eq "pyramid $tr: run ok" 0 "$rc"
+    [ "$rc" = 0 ] || { cat "$TMPD/err" >&2; continue; }
+    eq "pyramid $tr: checksum as single" "$pref" "$(jq_py "$out" 'r["runs"][0]["result"]["checksum"]')"
+    eq "pyramid $tr: tasks ran on both worker hosts" "['${ns[1]}', '${ns[2]}']" \
+       "$(jq_py "$out" 'sorted(set(t["host"] for t in r["runs"][0]["repetitions"][0]["tasks"]))')"
+done
+# "Hosts" that do not share the directory: a launcher that gives each one
+# its own empty tmpfs over $TMPD/priv.  The driver's temporary directory
+# there is not what the ranks see: the run fails at start-up naming a
+# rank, its host and the remedy, and leaves nothing behind; a --dir
+# outside it, which they do share, works.
+mkdir -p "$TMPD/priv" "$TMPD/shared"
+cat >"$TMPD/private-launch.sh" <<LAUNCH
+#!/bin/sh
+while [ \$# -gt 0 ]; do case \$1 in -*) shift ;; *) break ;; esac; done
+host=\$1; shift
+exec ip netns exec "\$host" unshare --uts --mount sh -c 'hostname "\$0" && mount -t tmpfs none "$TMPD/priv" && exec sh -c "\$1"' "\$host" "\$*"
+LAUNCH
+chmod +x "$TMPD/private-launch.sh"
+priv=(--runner mpi --workers 2 --hosts "$hosts" --launcher ssh --launcher-exec "$TMPD/private-launch.sh")
+TMPDIR="$TMPD/priv" timeout 60 "$PB" run "${pyr[@]}" "${priv[@]}" --output "$TMPD/pyr-priv.json" 2>/dev/null
+eq "pyramid, directory not shared: exit 1" 1 "$?"
+eq "pyramid, directory not shared: the error names a rank, its host and the remedy" True \
+   "$(jq_py "$TMPD/pyr-priv.json" '(lambda e: e.startswith("mpi rank ") and " on host pbns'"$id"'" in e and ": not the driver'"'"'s directory (give --dir one every host shares): '"$TMPD/priv/parbench-pyramid-"'" in e)(r["runs"][0]["error"])')"
+eq "pyramid, directory not shared: nothing left in it" "" "$(ls -A "$TMPD/priv")"
+timeout 60 "$PB" run "${pyr[@]}" "${priv[@]}" --dir "$TMPD/shared" --output "$TMPD/pyr-shared.json" 2>"$TMPD/err"
+eq "pyramid, a shared --dir: checksum as single" "$pref" \
+   "$(jq_py "$TMPD/pyr-shared.json" 'r["runs"][0]["result"]["checksum"]')"

@@ -5,7 +5,8 @@
 # with --strategy level, before the level below was done); a cold cache
 # reads the inputs from the device and a warm one does not; a full disk
 # fails the run with its cause and leaves neither files nor a temporary
-# directory; async and mpi refuse the workload (exit 2, one line).
+# directory; async refuses the workload (exit 2, one line); mpi is
+# checked in t_mpi_deps.sh.
 . "$(dirname "$0")/lib.sh"
 
 # 9 images of 523 px down to 65: levels of 5, 3, 2 images (odd counts and
@@ -137,7 +138,7 @@ else
 fi
 
 # Runners without dependency support refuse, before anything is written.
-for r in async mpi; do
+for r in async; do
     expect_exit 2 "$r refuses the pyramid" "$PB" run "${PYR[@]}" --runner $r --output "$TMPD/no-$r.json"
     eq "$r: one line naming the reason" 1 \
        "$("$PB" run "${PYR[@]}" --runner $r --output "$TMPD/no-$r.json" 2>&1 | grep -c 'does not support task dependencies')"
@@ -150,8 +151,8 @@ EOF
 expect_exit 2 "a matrix with an async pyramid cell is refused before running" \
     "$PB" matrix "$TMPD/m.json" --output "$TMPD/m-out.json"
 deps=$("$PB" list | awk '/^  [a-z]/ {r=$1} /task dependencies:/ {printf " %s:%s", r, $3}')
-eq "list: which runners support dependencies" "single:yes pthreads:yes fork:yes async:no mpi:no" \
-   "$(for r in single pthreads fork async mpi; do grep -o " $r:[a-z]*" <<<"$deps"; done | xargs)"
+eq "list: which runners support dependencies" "single:yes pthreads:yes fork:yes async:no mpi:yes exec:no" \
+   "$(for r in single pthreads fork async mpi exec; do grep -o " $r:[a-z]*" <<<"$deps"; done | xargs)"
 expect_exit 2 "--schedule static is refused" "$PB" run "${PYR[@]}" --runner pthreads --schedule static
 expect_exit 2 "--batch 6 is refused" "$PB" run "${PYR[@]}" --strategy batch --batch 6
 expect_exit 2 "--tasks that disagree are refused" "$PB" run "${PYR[@]}" --tasks 3

@@ -125,8 +125,10 @@ def inline_refs(schema):
             raise ValueError("schema: $ref nesting too deep (recursive?)")
         if isinstance(o, dict):
             ref = o.get("$ref")
+            # Draft 7 ignores a "$ref"'s siblings: annotations such as a
+            # description may stand beside it.
             if isinstance(ref, str) and ref.startswith("#/definitions/") \
-                    and len(o) == 1:
+                    and set(o) <= {"$ref", "description", "$comment", "title"}:
                 return walk(defs[ref[len("#/definitions/"):]], depth + 1)
             return {k: walk(v, depth) for k, v in o.items()
                     if k != "definitions"}
