@@ -303,12 +303,10 @@ static int prepare(const struct workload *w, char *err, size_t errlen)
     return rc;
 }
 
-/* The directory, and --dir set to it for a setup elsewhere (mpi ranks):
- * a temporary directory made here is then shared, not made again. */
-static const char *workdir(const struct workload *w, void *params)
+/* The directory (given, made, or the driver's through run-dir), which the
+ * mpi runner checks every rank sees. */
+static const char *workdir(const struct workload *w)
 {
-    struct pyr_params *pp = params;
-    pp->dir = crun(w)->dir;
     return crun(w)->dir;
 }
 

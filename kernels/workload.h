@@ -204,12 +204,13 @@ struct workload_ops {
      * NULL: no barriers. */
     unsigned (*stage)(const struct workload *w, size_t i);
     /* Optional, WL_DISK: the directory its files live in, after setup
-     * (the one its options named, or a temporary one setup made), and
-     * into params (a copy of w->params, for a setup of this configuration
-     * in other processes: the mpi runner's ranks) the option values that
-     * make that setup use this directory instead of making its own.  The
-     * strings set in params may point into w's plan. */
-    const char *(*workdir)(const struct workload *w, void *params);
+     * (the one its options named, or a temporary one setup made).  A
+     * process that sets the workload up again from its options (an mpi
+     * rank) must find its files there: the workload's options must lead
+     * that setup to this directory (pyramid: setup records it in its
+     * internal option run-dir), and the mpi runner checks that every rank
+     * sees it (a marker file). */
+    const char *(*workdir)(const struct workload *w);
     /* 1: charts also show execution time against workers (workers_W),
      * for workloads whose time per worker count tells the story. */
     int workers_chart;

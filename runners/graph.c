@@ -230,6 +230,11 @@ static size_t release(struct pb_sched *s, size_t v, double t)
     size_t n = 0;
     for (size_t e = g->succ_off[v]; e < g->succ_off[v + 1]; e++) {
         size_t u = g->succ[e];
+        /* The barrier's time reaches u even when u still waits for its
+         * own inputs (the one whose done() completed the barrier may be
+         * next, with an earlier end when results arrive out of order). */
+        if (ready[v] > ready[u])
+            ready[u] = ready[v];
         if (failed[v] && !failed[u])
             failed[u] = failed[v];
         if (--pending[u] == 0)

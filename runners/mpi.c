@@ -184,16 +184,15 @@ static const char *exe_path(const struct run_options *o, char *buf, size_t n)
 
 /* A disk workload's files are in one directory (its workdir op) that
  * every rank must see: on other hosts, a file system they share.  The
- * ranks are told to use that directory (the op sets the option that says
- * so in job's copy of the parameters: a temporary directory is not made
- * again by each rank), and the driver leaves a marker file of this job
- * there, which each rank looks for before its setup; one that does not
- * find it says so and the job does not start.  The marker is removed
- * once the ranks are ready (or failed to be). */
+ * workload's options lead the ranks' setup there (pyramid: run-dir, so a
+ * temporary directory is not made again by each rank); the driver leaves
+ * a marker file of this job in it, which each rank looks for before its
+ * setup: one that does not find it says so and the job does not start.
+ * The marker is removed once the ranks are ready (or failed to be). */
 static int mark_workdir(struct job *j, const struct workload *w,
                         struct mpi_job *job, char *name, size_t n)
 {
-    const char *dir = w->ops->workdir(w, job->w.params);
+    const char *dir = w->ops->workdir(w);
     if (!dir || !*dir)
         return 0;
     uint64_t seed[2] = {(uint64_t)getpid(), (uint64_t)(pb_now() * 1e9)};
