@@ -21,8 +21,10 @@ for t in tests/e2e/t_*.sh; do
         continue ;;
     esac
     echo "== $t"
+    t0=$SECONDS
     timeout 300 bash "$t"
     rc=$?
+    echo "== $t: $((SECONDS - t0)) s"
     [ "$rc" -eq 0 ] || echo "FAIL $(basename "$t" .sh): script exited $rc" >>"$E2E_RESULTS"
 done
 # The Debian package python3-jsonschema (scripts/deps.sh --test) serves
