@@ -136,12 +136,16 @@ deps:
 TEST_ENV := $(if $(filter thread,$(subst $(comma), ,$(SANITIZE))),UCX_MEM_MMAP_HOOK_MODE=none)
 # A sanitized e2e run leaves out the scripts that build other trees or
 # check Python and text (they run no C code of parbench's that the others
-# do not), and the final check of every report (export, compare and plot
-# of 170 reports: the readers are fuzzed under ASan by fuzz-check), so
-# that .ci/run, which runs both, stays within its time.  Plain `make test`
+# do not), t_bench (the smoke `make bench`: every runner, workload and
+# peer in it is run sanitized by t_runners, t_peers, t_pyramid, t_mpi*),
+# t_load (400,000 tasks a runner: its descriptor, memory and zombie
+# checks are the plain run's; its memory bound is not ASan's allocator's),
+# and the final check of every report (export, compare and plot of 240
+# reports: the readers are fuzzed under ASan by fuzz-check), so that
+# .ci/run, which runs both, stays within its time.  Plain `make test`
 # runs everything.
 ifneq ($(SANITIZE),)
-TEST_ENV += E2E_SKIP="t_build t_plugin t_peers_proto t_docker t_schema t_readme" E2E_VALIDATE=0 \
+TEST_ENV += E2E_SKIP="t_build t_plugin t_peers_proto t_docker t_schema t_readme t_bench t_load" E2E_VALIDATE=0 \
             E2E_SKIP_WHY="sanitizer run: see TEST_ENV in the Makefile"
 endif
 
