@@ -64,6 +64,10 @@ def work_text(run):
 def fmt_s(x):
     if x is None:
         return "-"
+    if x < 1e-6:
+        return f"{x * 1e9:.0f} ns"
+    if x < 1e-3:
+        return f"{x * 1e6:.1f} us"
     return f"{x * 1e3:.1f} ms" if x < 1 else f"{x:.2f} s"
 
 
@@ -117,9 +121,15 @@ def main():
         for e in metg.get("metg", metg.get("entries", [])):
             v = e.get("metg50_s")
             note = e.get("metg50_note", "")
-            text = fmt_s(v) if v is not None else f"not within the sweep ({note[:70]})"
-            if v is not None and v < 1e-3:
-                text = f"{v * 1e6:.1f} us"
+            pts = [pt.get("task_s") for pt in e.get("points") or [] if pt.get("task_s")]
+            if v is not None:
+                text = fmt_s(v)
+            elif "last point" in note and pts:
+                text = f"< {fmt_s(min(pts))} (efficiency never fell below 50%)"
+            elif "first point" in note and pts:
+                text = f"> {fmt_s(max(pts))} (below 50% from the first point)"
+            else:
+                text = f"not found: {note or e.get('error') or e.get('status')}"
             print(f"  {e.get('label') or e.get('runner'):<44} {text}")
 
 
