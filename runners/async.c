@@ -161,6 +161,8 @@ static int run(void *pool, struct run_measure *m)
     for (unsigned k = 0; m->pids && k < l->nslots; k++)
         m->pids[k] = tid; /* every slot is the driver's one thread */
 
+    double cu, cs;
+    runner_region_begin(&cu, &cs);
     l->t0 = pb_now();
     int rc = 0;
     CURLMcode mc = CURLM_OK;
@@ -196,6 +198,7 @@ static int run(void *pool, struct run_measure *m)
         rc = -1;
     }
     m->wall_s = pb_now() - l->t0;
+    runner_region_end(m, cu, cs);
     return rc;
 }
 

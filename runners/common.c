@@ -162,6 +162,20 @@ void runner_self_memory(uint64_t *hwm, uint64_t *shmem)
     }
 }
 
+void runner_region_begin(double *u0, double *s0)
+{
+    runner_self_cpu(u0, s0);
+}
+
+void runner_region_end(struct run_measure *m, double u0, double s0)
+{
+    double u1, s1;
+    runner_self_cpu(&u1, &s1);
+    m->region_cpu = 1;
+    m->region_user_s = u1 - u0 > 0 ? u1 - u0 : 0;
+    m->region_sys_s = s1 - s0 > 0 ? s1 - s0 : 0;
+}
+
 void runner_self_cpu(double *user_s, double *sys_s)
 {
     struct rusage ru;

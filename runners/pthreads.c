@@ -199,12 +199,15 @@ static int run(void *pool, struct run_measure *m)
     atomic_store(&p->next, 0);
     if (p->sched)
         pb_sched_reset(p->sched->s); /* every thread waits for gen */
+    double cu, cs;
+    runner_region_begin(&cu, &cs);
     p->t0 = pb_now();
     p->gen++;
     pthread_cond_broadcast(&p->cv);
     while (p->finished < p->n)
         pthread_cond_wait(&p->cv, &p->mu);
     m->wall_s = pb_now() - p->t0;
+    runner_region_end(m, cu, cs);
     pthread_mutex_unlock(&p->mu);
     for (unsigned k = 0; p->sched && k < p->n; k++)
         m->input_wait_s += p->waited[k];

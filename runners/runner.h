@@ -150,6 +150,13 @@ struct run_measure {
                                  memory, bytes: peak RSS less the shared
                                  arenas (counted once, in the driver) */
     uint64_t bytes_moved;     /* bytes copied between driver and workers */
+    int region_cpu;           /* 1: region_user_s/region_sys_s are the
+                                 whole process's CPU time within the timed
+                                 region (in-process runners: single,
+                                 pthreads, async), used instead of the
+                                 driver's CPU around open..close, which
+                                 also holds the pool's start-up and stop */
+    double region_user_s, region_sys_s;
     double input_wait_s;      /* with dependencies: time workers spent
                                  idle because no task was ready (all
                                  waiting for inputs), summed over
@@ -291,6 +298,11 @@ void runner_prefault(void *p, size_t n, int write);
 void runner_self_memory(uint64_t *hwm, uint64_t *shmem);
 /* The calling process's CPU time so far (getrusage RUSAGE_SELF), s. */
 void runner_self_cpu(double *user_s, double *sys_s);
+/* Bracket an in-process runner's timed region: region_begin returns the
+ * process's CPU so far in u0/s0, region_end stores the difference in m
+ * (region_cpu = 1). */
+void runner_region_begin(double *u0, double *s0);
+void runner_region_end(struct run_measure *m, double u0, double s0);
 /* Note in d->progress that worker k starts task i now (i == SIZE_MAX: it
  * is idle again).  runner_exec_task does it; runners that run tasks
  * another way call it themselves. */

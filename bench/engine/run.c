@@ -166,8 +166,11 @@ static int one_rep(struct run_state *s, void *pool, struct task_record *recs,
     r->wall_s = m.wall_s;
     r->spawn_s = m.spawn_s;
     r->stop_s = m.stop_s;
-    r->user_s = after.user_s + m.workers_user_s;
-    r->sys_s = after.sys_s + m.workers_sys_s;
+    /* An in-process runner's own bracket of its timed region, so that
+     * cpu_utilization (CPU over wall x workers) holds the same window on
+     * both sides; otherwise the driver's CPU around the runner. */
+    r->user_s = (m.region_cpu ? m.region_user_s : after.user_s) + m.workers_user_s;
+    r->sys_s = (m.region_cpu ? m.region_sys_s : after.sys_s) + m.workers_sys_s;
     unsigned workers = p->ro.workers;
     r->cpu_utilization = m.wall_s > 0 ? (r->user_s + r->sys_s) /
                                             (m.wall_s * workers) : NAN;
