@@ -11,6 +11,9 @@ ThreadPoolExecutor against pthreads (async for url), Dask against mpi
 (fork where the experiment has no mpi).  Medians of wall time
 (wall_s: the timed region), start-up (the persistent pool's spawn_s) and
 peak memory of the whole tree (rss_peak_bytes.total); ratio = peer / C.
+A peer's total includes parbench's driver, which holds the shared arenas
+and, for image, its own outputs kept to check the peer's; the peer's own
+tree (total less the driver) is shown beside it as "tree".
 Then METG(50%) of every runner in the METG reports."""
 import json
 import sys
@@ -94,6 +97,7 @@ def main():
             continue
         pw, cw = rep_median(r, "wall_s"), c and rep_median(c, "wall_s")
         pm = rep_median(r, "rss_peak_bytes.total")
+        pd = rep_median(r, "rss_peak_bytes.driver")
         cm = c and rep_median(c, "rss_peak_bytes.total")
         start = r.get("pool", {}).get("spawn_s")
         agree = rep_median(r, "agreement")
@@ -102,7 +106,7 @@ def main():
                      f"{pw / cw:.1f}x" if pw and cw else "-",
                      fmt_s(start),
                      (f"{pm / 2**20:.0f}/{cm / 2**20:.0f} MiB" if pm and cm
-                      else "-") + (f", agree {agree:.1%}" if agree else "")))
+                      else "-") + (f" (tree {(pm - pd) / 2**20:.0f})" if pm and pd else "") + (f", agree {agree:.1%}" if agree else "")))
     head = ("work", "C", "C wall", "peer", "peer wall", "peer/C",
             "peer start-up", "memory peer/C")
     widths = [max(len(str(x[i])) for x in rows + [head]) for i in range(8)]
