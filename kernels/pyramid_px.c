@@ -53,56 +53,35 @@ size_t pyr_image_bytes(const struct pyr_plan *p, unsigned l)
 }
 
 /* The exact mean of the 8 (or 4) pixels, rounded half up: integer sums,
- * one rounding.  The side of the output is side / 2 (rounded down). */
-void pyr_step8(const uint8_t *a, const uint8_t *b, uint32_t side,
-               uint8_t *out)
-{
-    const uint32_t h = side / 2;
-    for (uint32_t y = 0; y < h; y++) {
-        const uint8_t *a0 = a + (size_t)2 * y * side, *a1 = a0 + side;
-        uint8_t *o = out + (size_t)y * h;
-        if (b) {
-            const uint8_t *b0 = b + (size_t)2 * y * side, *b1 = b0 + side;
-            for (uint32_t x = 0; x < h; x++) {
-                uint32_t s = (uint32_t)a0[2 * x] + a0[2 * x + 1] +
-                             a1[2 * x] + a1[2 * x + 1] + b0[2 * x] +
-                             b0[2 * x + 1] + b1[2 * x] + b1[2 * x + 1];
-                o[x] = (uint8_t)((s + 4) >> 3);
-            }
-        } else {
-            for (uint32_t x = 0; x < h; x++) {
-                uint32_t s = (uint32_t)a0[2 * x] + a0[2 * x + 1] +
-                             a1[2 * x] + a1[2 * x + 1];
-                o[x] = (uint8_t)((s + 2) >> 2);
-            }
-        }
+ * one rounding.  The side of the output is side / 2 (rounded down).  One
+ * body for both depths: T is the sample type. */
+#define PYR_STEP(NAME, T)                                                    \
+    void NAME(const T *a, const T *b, uint32_t side, T *out)                 \
+    {                                                                        \
+        const uint32_t h = side / 2;                                         \
+        for (uint32_t y = 0; y < h; y++) {                                   \
+            const T *a0 = a + (size_t)2 * y * side, *a1 = a0 + side;         \
+            T *o = out + (size_t)y * h;                                      \
+            if (b) {                                                         \
+                const T *b0 = b + (size_t)2 * y * side, *b1 = b0 + side;     \
+                for (uint32_t x = 0; x < h; x++) {                           \
+                    uint32_t s = (uint32_t)a0[2 * x] + a0[2 * x + 1] +       \
+                                 a1[2 * x] + a1[2 * x + 1] + b0[2 * x] +     \
+                                 b0[2 * x + 1] + b1[2 * x] + b1[2 * x + 1];  \
+                    o[x] = (T)((s + 4) >> 3);                                \
+                }                                                            \
+            } else {                                                         \
+                for (uint32_t x = 0; x < h; x++) {                           \
+                    uint32_t s = (uint32_t)a0[2 * x] + a0[2 * x + 1] +       \
+                                 a1[2 * x] + a1[2 * x + 1];                  \
+                    o[x] = (T)((s + 2) >> 2);                                \
+                }                                                            \
+            }                                                                \
+        }                                                                    \
     }
-}
 
-void pyr_step16(const uint16_t *a, const uint16_t *b, uint32_t side,
-                uint16_t *out)
-{
-    const uint32_t h = side / 2;
-    for (uint32_t y = 0; y < h; y++) {
-        const uint16_t *a0 = a + (size_t)2 * y * side, *a1 = a0 + side;
-        uint16_t *o = out + (size_t)y * h;
-        if (b) {
-            const uint16_t *b0 = b + (size_t)2 * y * side, *b1 = b0 + side;
-            for (uint32_t x = 0; x < h; x++) {
-                uint32_t s = (uint32_t)a0[2 * x] + a0[2 * x + 1] +
-                             a1[2 * x] + a1[2 * x + 1] + b0[2 * x] +
-                             b0[2 * x + 1] + b1[2 * x] + b1[2 * x + 1];
-                o[x] = (uint16_t)((s + 4) >> 3);
-            }
-        } else {
-            for (uint32_t x = 0; x < h; x++) {
-                uint32_t s = (uint32_t)a0[2 * x] + a0[2 * x + 1] +
-                             a1[2 * x] + a1[2 * x + 1];
-                o[x] = (uint16_t)((s + 2) >> 2);
-            }
-        }
-    }
-}
+PYR_STEP(pyr_step8, uint8_t)
+PYR_STEP(pyr_step16, uint16_t)
 
 void pyr_step(unsigned depth, const void *a, const void *b, uint32_t side,
               void *out)

@@ -80,54 +80,6 @@ static const struct exec_params *params_of(const struct run_options *o)
     return o->params;
 }
 
-/* -------------------------------------------------------------- arenas */
-
-static int arena_make(struct peer_arena *a, const char *tag, size_t size,
-                      const uint8_t *from, char *err, size_t errlen)
-{
-    static unsigned seq;
-    snprintf(a->name, sizeof a->name, "parbench-%d-%u-%s", (int)getpid(),
-             ++seq, tag);
-    char slash[100];
-    snprintf(slash, sizeof slash, "/%s", a->name);
-    int fd = shm_open(slash, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "shm_open %s: %s", slash, strerror(errno));
-        a->name[0] = 0;
-        return -1;
-    }
-    a->size = size;
-    if (ftruncate(fd, (off_t)(size ? size : 1)) != 0 ||
-        (a->p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
-                     MAP_SHARED, fd, 0)) == MAP_FAILED) {
-        snprintf(err, errlen, "shared memory of %zu bytes: %s", size,
-                 strerror(errno));
-        a->p = NULL;
-        close(fd);
-        shm_unlink(slash);
-        a->name[0] = 0;
-        return -1;
-    }
-    close(fd);
-    if (from)
-        memcpy(a->p, from, size);
-    else
-        memset(a->p, 0, size);
-    return 0;
-}
-
-static void arena_free(struct peer_arena *a)
-{
-    if (a->p)
-        munmap(a->p, a->size ? a->size : 1);
-    if (a->name[0]) {
-        char slash[100];
-        snprintf(slash, sizeof slash, "/%s", a->name);
-        shm_unlink(slash);
-    }
-    memset(a, 0, sizeof *a);
-}
-
 /* ------------------------------------------------------------- failing */
 
 /* Fail with reason: wait a moment for the peer to end by itself (so the
@@ -286,8 +238,8 @@ static void pool_free(struct exec_pool *p)
         atomic_store(&p->d->progress->kill_pgid, 0);
         p->d->progress->kill_cgroup[0][0] = p->d->progress->kill_cgroup[1][0] = 0;
     }
-    arena_free(&p->in);
-    arena_free(&p->out);
+    exec_arena_free(&p->in);
+    exec_arena_free(&p->out);
     exec_ready_free(&p->ready);
     if (p->have_man)
         exec_manifest_free(&p->man);
@@ -352,8 +304,8 @@ static int open_pool(const struct workload *w, const struct task_data *d,
             if (d->out_off[i] + d->out_len[i] > outb)
                 outb = d->out_off[i] + d->out_len[i];
         }
-        if (arena_make(&p->in, "in", inb, d->in, err, sizeof err) ||
-            arena_make(&p->out, "out", outb, NULL, err, sizeof err)) {
+        if (exec_arena_make(&p->in, "in", inb, d->in, err, sizeof err) ||
+            exec_arena_make(&p->out, "out", outb, NULL, err, sizeof err)) {
             snprintf(m->error, sizeof m->error, "%s", err);
             pool_free(p);
             return -1;

@@ -150,6 +150,13 @@ struct peer_arena {
     size_t size;
 };
 
+/* runners/exec_arena.c: make a named shared-memory arena of size bytes,
+ * copied from `from` or zeroed (0, or -1 with err); free unmaps and
+ * unlinks it. */
+int exec_arena_make(struct peer_arena *a, const char *tag, size_t size,
+                    const uint8_t *from, char *err, size_t errlen);
+void exec_arena_free(struct peer_arena *a);
+
 /* The setup document (a line, malloc'ed, ending in '\n'), for workload w,
  * its task data d, options o, and arenas (NULL: none).  spin_duration_s:
  * what a spin task lasts in parbench's own loop; spin_iters > 0: the
